@@ -1,0 +1,21 @@
+import ArgumentParser
+
+/// The `twofold` command: a two-factor authentication proxy for RADIUS and LDAP.
+@main
+struct Twofold: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "twofold",
+        abstract: "A two-factor authentication proxy for RADIUS and LDAP (password, then Duo).",
+        discussion: """
+            twofold reads Duo Authentication Proxy's authproxy.cfg, checks the password against \
+            Active Directory, LDAP, an upstream RADIUS server or a local users file, then asks Duo \
+            for a second factor and answers the device.
+            """,
+        version: TwofoldVersion.current,
+        subcommands: [Demo.self]
+    )
+}
+
+enum TwofoldVersion {
+    static let current = "0.1.0-dev"
+}
