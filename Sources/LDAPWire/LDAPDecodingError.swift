@@ -68,18 +68,6 @@ public struct LDAPDecodingError: Error, Hashable, Sendable, CustomStringConverti
 
         public var description: String { base.rawValue }
 
-        /// Framing problems are found before the PDU is buffered: the connection closes unanswered.
-        var isFraming: Bool {
-            switch base {
-            case .wrongOuterTag, .indefiniteLength, .lengthFieldTooLong, .pduTooLarge: return true
-            case .truncated, .trailingBytes, .unsupportedTag, .tooDeep, .constructedString,
-                .primitiveSequence, .invalidInteger, .invalidBoolean, .invalidNull, .unexpectedElement,
-                .missingElement, .messageIDOutOfRange, .unknownOperation, .invalidUTF8,
-                .unsupportedVersion, .invalidValue, .tooManyElements, .filterTooDeep,
-                .tooManyFilterComponents:
-                return false
-            }
-        }
     }
 
     /// What a server should do about the PDU.
@@ -103,6 +91,9 @@ public struct LDAPDecodingError: Error, Hashable, Sendable, CustomStringConverti
     /// True when the PDU's structure was sound and only a value was wrong, so the operation itself
     /// can be answered (RFC 4511 §4.2.2: an unsupported bind version gets a protocolError BindResponse).
     var answerable: Bool
+    /// True when the outer header was unusable (wrong tag, bad or excessive length): nothing of the PDU
+    /// was buffered, and the stream cannot be resynchronised.
+    var framing: Bool = false
 
     fileprivate init(_ kind: Kind, _ diagnostics: String, answerable: Bool = false) {
         self.kind = kind
@@ -111,7 +102,7 @@ public struct LDAPDecodingError: Error, Hashable, Sendable, CustomStringConverti
     }
 
     public var disposition: Disposition {
-        if kind.isFraming { return .closeConnection }
+        if framing { return .closeConnection }
         if answerable, let messageID, let operation, operation.responseKind != nil {
             return .respond(messageID: messageID, operation: operation, resultCode: .protocolError)
         }
@@ -253,6 +244,13 @@ extension LDAPDecodingError {
     @inline(never)
     static func tooManyFilterComponents(maximum: Int) -> Self {
         Self(.tooManyFilterComponents, "filter has more than \(maximum) components")
+    }
+
+    /// The same error found in the outer header, before anything was buffered.
+    var inFraming: Self {
+        var copy = self
+        copy.framing = true
+        return copy
     }
 
     func with(messageID: Int32?, operation: LDAPOperationKind?) -> Self {

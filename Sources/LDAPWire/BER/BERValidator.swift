@@ -28,7 +28,7 @@ enum BERValidator {
                 throw .truncated(at: start, claimed: 1, available: 0)
             }
             let tag = bytes[position]
-            if tag & 0x1f == 0x1f || tag == 0x00 { throw .unsupportedTag(tag, at: start) }
+            if tag & 0x1f == 0x1f || tag & 0xdf == 0x00 { throw .unsupportedTag(tag, at: start) }
             let constructed = tag & 0x20 != 0
             position += 1
             guard position < limit else {

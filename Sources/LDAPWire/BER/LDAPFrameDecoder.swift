@@ -33,7 +33,7 @@ public struct LDAPFrameDecoder: Sendable, Hashable {
     ) throws(LDAPDecodingError) -> (headerLength: Int, total: Int)? {
         let start = buffer.readerIndex
         guard let tag = buffer.getInteger(at: start, as: UInt8.self) else { return nil }
-        guard tag == 0x30 else { throw .wrongOuterTag(tag) }
+        guard tag == 0x30 else { throw LDAPDecodingError.wrongOuterTag(tag).inFraming }
         guard let first = buffer.getInteger(at: start + 1, as: UInt8.self) else { return nil }
         let headerLength: Int
         let contentLength: UInt64
@@ -41,10 +41,10 @@ public struct LDAPFrameDecoder: Sendable, Hashable {
             headerLength = 2
             contentLength = UInt64(first)
         } else if first == 0x80 {
-            throw .indefiniteLength(at: 1)
+            throw LDAPDecodingError.indefiniteLength(at: 1).inFraming
         } else {
             let octets = Int(first & 0x7f)
-            guard octets <= 4 else { throw .lengthFieldTooLong(octets: octets, at: 1) }
+            guard octets <= 4 else { throw LDAPDecodingError.lengthFieldTooLong(octets: octets, at: 1).inFraming }
             guard buffer.readableBytes >= 2 + octets else { return nil }
             var length: UInt64 = 0
             for index in 0..<octets {
@@ -55,7 +55,7 @@ public struct LDAPFrameDecoder: Sendable, Hashable {
         }
         let total = UInt64(headerLength) + contentLength
         guard total <= UInt64(max(0, maximumPDUSize)) else {
-            throw .pduTooLarge(claimed: total, maximum: maximumPDUSize)
+            throw LDAPDecodingError.pduTooLarge(claimed: total, maximum: maximumPDUSize).inFraming
         }
         return (headerLength, Int(total))
     }

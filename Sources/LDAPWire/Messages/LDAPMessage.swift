@@ -178,9 +178,9 @@ extension LDAPMessage {
     /// Decodes one PDU from its bytes; the bytes must hold exactly one LDAPMessage.
     public static func decode(bytes: [UInt8], limits: LDAPLimits = .default) throws(LDAPDecodingError) -> LDAPMessage {
         guard let tag = bytes.first else { throw .truncated(at: 0, claimed: 1, available: 0) }
-        guard tag == 0x30 else { throw .wrongOuterTag(tag) }
+        guard tag == 0x30 else { throw LDAPDecodingError.wrongOuterTag(tag).inFraming }
         guard bytes.count <= limits.maximumPDUSize else {
-            throw .pduTooLarge(claimed: UInt64(bytes.count), maximum: limits.maximumPDUSize)
+            throw LDAPDecodingError.pduTooLarge(claimed: UInt64(bytes.count), maximum: limits.maximumPDUSize).inFraming
         }
         try BERValidator.validate(bytes, maximumDepth: limits.effectiveDepth)
         let root: ASN1Node
