@@ -25,8 +25,8 @@ public final class PeerProcess: @unchecked Sendable {
         name = URL(fileURLWithPath: executable).lastPathComponent
         stdoutURL = folder.appendingPathComponent("stdout")
         stderrURL = folder.appendingPathComponent("stderr")
-        FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
-        FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
 
         process = Process()
         process.executableURL = URL(fileURLWithPath: executable)

@@ -1,0 +1,62 @@
+import RADIUSWire
+import Testing
+
+/// Random and mutated datagrams: the decoder returns a packet or a typed error, never crashes, and
+/// what it accepts re-encodes to the same bytes (padding aside).
+@Suite struct RandomInputTests {
+    /// A small deterministic generator (SplitMix64), so that a failure can be replayed.
+    struct SplitMix64: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9e37_79b9_7f4a_7c15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+            return z ^ (z >> 31)
+        }
+    }
+
+    static let seeds: [[UInt8]] = [
+        RFC2865ExampleTests.telnetRequest, RFC2865ExampleTests.telnetAccept,
+        RFC2865ExampleTests.chapRequest, RFC2865ExampleTests.challenge,
+    ]
+
+    @Test func mutatedAndRandomDatagramsNeverCrashTheDecoder() throws {
+        var random = SplitMix64(state: 0x7477_6f66_6f6c_64)
+        var accepted = 0
+        let iterations = 150_000
+        for iteration in 0..<iterations {
+            var bytes: [UInt8]
+            if iteration % 4 == 0 {
+                bytes = (0..<Int.random(in: 0...80, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }
+                if bytes.count >= 4, Bool.random(using: &random) {
+                    bytes[2] = 0
+                    bytes[3] = UInt8(min(bytes.count, 255))  // a plausible Length, so attributes get parsed
+                }
+            } else {
+                bytes = Self.seeds[iteration % Self.seeds.count]
+                for _ in 0..<Int.random(in: 1...4, using: &random) {
+                    switch Int.random(in: 0..<4, using: &random) {
+                    case 0: bytes[Int.random(in: 0..<bytes.count, using: &random)] = UInt8.random(in: 0...255, using: &random)
+                    case 1: bytes.removeLast(Int.random(in: 0...min(8, bytes.count), using: &random))
+                    case 2: bytes.append(contentsOf: (0..<Int.random(in: 1...8, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) })
+                    default:
+                        if bytes.count > 21 { bytes[Int.random(in: 20..<bytes.count, using: &random)] = UInt8.random(in: 0...3, using: &random) }
+                    }
+                    if bytes.isEmpty { break }
+                }
+            }
+            do {
+                let packet = try RADIUSPacket(decoding: bytes)
+                let length = Int(bytes[2]) << 8 | Int(bytes[3])
+                #expect(try packet.encoded() == Array(bytes.prefix(length)))
+                accepted += 1
+            } catch {
+                #expect(!error.diagnostic.isEmpty)
+            }
+        }
+        // Both paths were exercised.
+        #expect(accepted > 1_000)
+        #expect(accepted < iterations)
+    }
+}

@@ -1,0 +1,68 @@
+import NIOCore
+import NIOPosix
+
+/// A UDP server on 127.0.0.1 and a free port that hands each datagram to a closure and sends back
+/// what it returns: the "test listener" that captures what real clients (radclient, pyrad) send.
+public final class UDPResponder: Sendable {
+    public typealias Respond = @Sendable (_ datagram: [UInt8]) -> [UInt8]?
+
+    private let channel: any Channel
+    private let received = Locked<[[UInt8]]>([])
+
+    public var port: Int { channel.localAddress?.port ?? 0 }
+
+    /// The datagrams received so far, in order.
+    public var datagrams: [[UInt8]] { received.value }
+
+    private init(channel: any Channel) {
+        self.channel = channel
+    }
+
+    public static func start(_ respond: @escaping Respond) async throws -> UDPResponder {
+        let box = ReceivedBox()
+        let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(Handler(respond: respond, box: box))
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0)
+            .get()
+        let responder = UDPResponder(channel: channel)
+        box.responder.withLock { $0 = responder }
+        return responder
+    }
+
+    fileprivate func record(_ datagram: [UInt8]) {
+        received.withLock { $0.append(datagram) }
+    }
+
+    public func stop() async {
+        try? await channel.close()
+    }
+
+    private final class ReceivedBox: Sendable {
+        let responder = Locked<UDPResponder?>(nil)
+    }
+
+    private final class Handler: ChannelInboundHandler {
+        typealias InboundIn = AddressedEnvelope<ByteBuffer>
+        typealias OutboundOut = AddressedEnvelope<ByteBuffer>
+        let respond: Respond
+        let box: ReceivedBox
+
+        init(respond: @escaping Respond, box: ReceivedBox) {
+            self.respond = respond
+            self.box = box
+        }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            let envelope = unwrapInboundIn(data)
+            let bytes = Array(envelope.data.readableBytesView)
+            box.responder.value?.record(bytes)
+            guard let reply = respond(bytes) else { return }
+            let out = AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: ByteBuffer(bytes: reply))
+            context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+        }
+    }
+}
