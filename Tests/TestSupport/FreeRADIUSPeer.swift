@@ -83,15 +83,11 @@ public final class FreeRADIUSPeer: Sendable {
         }
     }
 
-    /// Stops the server by its PID and deletes its configuration folder. Safe to call more than
-    /// once. The log stays readable through `transcript`.
-    ///
-    /// SIGTERM, then SIGKILL after 200 ms: a process that Foundation's `Process` starts from a
-    /// Swift concurrency (libdispatch) thread inherits that thread's signal mask, in which SIGTERM,
-    /// SIGINT and SIGHUP are blocked, so FreeRADIUS never sees the SIGTERM. It keeps nothing worth
-    /// a graceful shutdown.
+    /// Stops the server by its PID (SIGTERM, then SIGKILL if it has not exited in 5 s) and deletes
+    /// its configuration folder. Safe to call more than once. The log stays readable through
+    /// `transcript`.
     public func stop() async {
-        await process.stop(grace: .milliseconds(200))
+        await process.stop()
         try? FileManager.default.removeItem(at: configDirectory)
     }
 
@@ -150,7 +146,7 @@ public final class FreeRADIUSPeer: Sendable {
                     process.standardOutput.contains(ready) || !process.isRunning
                 }
             } catch {
-                await process.stop(grace: .milliseconds(200))
+                await process.stop()
                 try? FileManager.default.removeItem(at: folder)
                 throw StartFailure(
                     reason: "not ready within \(timeout) (\(error))", port: port,
@@ -160,7 +156,7 @@ public final class FreeRADIUSPeer: Sendable {
                 // FreeRADIUS only warns about some mistakes in the users file (an unknown
                 // attribute name becomes a check item); a test wants to know.
                 if process.standardOutput.contains("[\(folder.path)/users]") {
-                    await process.stop(grace: .milliseconds(200))
+                    await process.stop()
                     try? FileManager.default.removeItem(at: folder)
                     throw StartFailure(
                         reason: "complained about its users file", port: port,

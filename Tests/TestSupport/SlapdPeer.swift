@@ -105,7 +105,7 @@ public final class SlapdPeer: Sendable {
         for _ in 0..<3 {
             let port = try FreePort.tcp()
             let process = try PeerProcess(
-                slapd, ["-f", config.path, "-h", "ldap://127.0.0.1:\(port)/", "-d", "0"], currentDirectory: folder)
+                slapd, ["-f", config.path, "-h", "ldap://127.0.0.1:\(port)/", "-d", "0"])
             let peer = SlapdPeer(
                 port: port, baseDN: baseDN, adminDN: adminDN, adminPassword: adminPassword, users: users,
                 folder: folder, process: process)
