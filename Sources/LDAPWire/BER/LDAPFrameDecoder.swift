@@ -48,7 +48,8 @@ public struct LDAPFrameDecoder: Sendable, Hashable {
             guard buffer.readableBytes >= 2 + octets else { return nil }
             var length: UInt64 = 0
             for index in 0..<octets {
-                length = length << 8 | UInt64(buffer.getInteger(at: start + 2 + index, as: UInt8.self)!)
+                guard let octet = buffer.getInteger(at: start + 2 + index, as: UInt8.self) else { return nil }
+                length = length << 8 | UInt64(octet)
             }
             headerLength = 2 + octets
             contentLength = length
