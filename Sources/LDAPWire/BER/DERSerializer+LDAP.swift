@@ -9,7 +9,8 @@ extension DER.Serializer {
     }
 
     mutating func writeString(_ string: String, _ identifier: ASN1Identifier = .octetString) {
-        appendPrimitiveNode(identifier: identifier) { $0.append(contentsOf: string.utf8) }
+        var string = string
+        string.withUTF8 { utf8 in appendPrimitiveNode(identifier: identifier) { $0.append(contentsOf: utf8) } }
     }
 
     /// A minimally encoded two's complement INTEGER or ENUMERATED (X.690 §8.3).
