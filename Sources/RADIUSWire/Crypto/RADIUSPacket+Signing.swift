@@ -26,17 +26,10 @@ extension RADIUSPacket {
         secret: [UInt8],
         messageAuthenticator: Bool = true
     ) throws(RADIUSWireError) -> [UInt8] {
-        var packet = self
-        packet.attributes.removeAll { $0.type == .messageAuthenticator }
-        if messageAuthenticator {
-            packet.attributes.insert(RADIUSAttribute(.messageAuthenticator, [UInt8](repeating: 0, count: 16)), at: 0)
-        }
+        var packet = withMessageAuthenticatorFirst(messageAuthenticator)
         if code.hasComputedRequestAuthenticator { packet.authenticator = .zero }
         var bytes = try packet.encoded()
-        if messageAuthenticator {
-            let mac = Self.hmac(bytes, secret: secret)
-            bytes.replaceSubrange(Self.firstAttributeValueOffset..<(Self.firstAttributeValueOffset + 16), with: mac)
-        }
+        if messageAuthenticator { Self.signMessageAuthenticator(&bytes, secret: secret) }
         if code.hasComputedRequestAuthenticator {
             let digest = Self.md5(bytes, secret: secret)
             bytes.replaceSubrange(4..<20, with: digest)
@@ -55,17 +48,10 @@ extension RADIUSPacket {
         secret: [UInt8],
         messageAuthenticator: Bool = true
     ) throws(RADIUSWireError) -> [UInt8] {
-        var packet = self
-        packet.attributes.removeAll { $0.type == .messageAuthenticator }
-        if messageAuthenticator {
-            packet.attributes.insert(RADIUSAttribute(.messageAuthenticator, [UInt8](repeating: 0, count: 16)), at: 0)
-        }
+        var packet = withMessageAuthenticatorFirst(messageAuthenticator)
         packet.authenticator = requestAuthenticator
         var bytes = try packet.encoded()
-        if messageAuthenticator {
-            let mac = Self.hmac(bytes, secret: secret)
-            bytes.replaceSubrange(Self.firstAttributeValueOffset..<(Self.firstAttributeValueOffset + 16), with: mac)
-        }
+        if messageAuthenticator { Self.signMessageAuthenticator(&bytes, secret: secret) }
         let digest = Self.md5(bytes, secret: secret)
         bytes.replaceSubrange(4..<20, with: digest)
         return bytes
@@ -149,6 +135,24 @@ extension RADIUSPacket {
     }
 
     // MARK: Helpers
+
+    /// This packet without any Message-Authenticator, and with a zero-filled one placed first when
+    /// `add` is true (to be signed by `signMessageAuthenticator` once encoded).
+    private func withMessageAuthenticatorFirst(_ add: Bool) -> RADIUSPacket {
+        var packet = self
+        packet.attributes.removeAll { $0.type == .messageAuthenticator }
+        if add {
+            packet.attributes.insert(RADIUSAttribute(.messageAuthenticator, [UInt8](repeating: 0, count: 16)), at: 0)
+        }
+        return packet
+    }
+
+    /// Fills the zeroed first-attribute Message-Authenticator of encoded bytes with the HMAC-MD5 of
+    /// the whole packet as it stands (RFC 3579 §3.2).
+    private static func signMessageAuthenticator(_ bytes: inout [UInt8], secret: [UInt8]) {
+        let mac = hmac(bytes, secret: secret)
+        bytes.replaceSubrange(firstAttributeValueOffset..<(firstAttributeValueOffset + 16), with: mac)
+    }
 
     /// The offset of the (single, 16-octet) Message-Authenticator value, in bytes already decoded.
     private static func messageAuthenticatorValueOffset(in bytes: [UInt8], length: Int) -> Int? {
