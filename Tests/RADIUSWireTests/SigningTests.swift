@@ -75,6 +75,19 @@ import Testing
             in: bytes, requestAuthenticator: .random(), secret: Self.secret))
     }
 
+    @Test func accessRejectsCarryOnlyWhatRFC5080Allows() throws {
+        let request = try Self.accessRequest([RADIUSAttribute(.proxyState, [9])])
+        let attributes = [
+            RADIUSAttribute(.class, Array("staff".utf8)), RADIUSAttribute(.replyMessage, text: "Denied"),
+            RADIUSAttribute(.filterID, text: "full-access"), RADIUSAttribute(.errorCause, integer: 404),
+            try RADIUSDictionary.standard.attribute(named: "Juniper-Local-User-Name", value: "admin"),
+        ]
+        let reject = RADIUSPacket.response(.accessReject, to: request, attributes: attributes)
+        #expect(reject.attributes.map(\.type) == [.replyMessage, .errorCause, .proxyState])
+        let accept = RADIUSPacket.response(.accessAccept, to: request, attributes: attributes)
+        #expect(accept.attributes.count == attributes.count + 1)
+    }
+
     @Test func proxyStateGivenInReplyAttributesIsNotDuplicated() throws {
         let request = try Self.accessRequest([RADIUSAttribute(.proxyState, [9])])
         let reply = RADIUSPacket.response(.accessAccept, to: request, attributes: [RADIUSAttribute(.proxyState, [8])])

@@ -60,12 +60,17 @@ extension RADIUSPacket {
     /// A reply to `request`: same identifier, the given attributes, then the request's Proxy-State
     /// attributes in their order (RFC 2865 §5.33: "MUST be included unmodified in the reply", and
     /// §5: "the order of attributes of the same type MUST be preserved").
+    ///
+    /// An Access-Reject keeps only the attributes RFC 5080 §2.6.3 allows in one (Reply-Message,
+    /// EAP-Message, Error-Cause, Message-Authenticator, Proxy-State): authorization attributes in a
+    /// reject would tell a device what access a refused user would have had.
     public static func response(
         _ code: RADIUSCode,
         to request: RADIUSPacket,
         attributes: [RADIUSAttribute] = []
     ) -> RADIUSPacket {
         var all = attributes.filter { $0.type != .proxyState }
+        if code == .accessReject { all.removeAll { !RADIUSAttributeType.allowedInAccessReject.contains($0.type) } }
         all.append(contentsOf: request.attributes.filter { $0.type == .proxyState })
         return RADIUSPacket(
             code: code, identifier: request.identifier, authenticator: request.authenticator, attributes: all)

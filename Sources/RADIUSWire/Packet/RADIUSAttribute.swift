@@ -112,6 +112,11 @@ public struct RADIUSAttributeType: RawRepresentable, Hashable, Sendable, CustomS
     // RFC 5176 §3.5
     public static let errorCause = RADIUSAttributeType(101)
 
+    /// RFC 5080 §2.6.3: the attributes an Access-Reject may carry.
+    public static let allowedInAccessReject: Set<RADIUSAttributeType> = [
+        .replyMessage, .eapMessage, .errorCause, .messageAuthenticator, .proxyState,
+    ]
+
     public var description: String {
         RADIUSDictionary.standard.definition(code: rawValue, vendor: 0)?.name ?? "Attr-\(rawValue)"
     }
