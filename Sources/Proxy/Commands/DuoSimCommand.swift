@@ -137,7 +137,9 @@ struct DuoSimCommand: AsyncParsableCommand {
                 print("duo-sim listening on \(scheme)://\(server.address) (\(server.tlsDescription))"
                     + (writeCA.map { ", CA written to \($0)" } ?? ""))
             } catch let error as DuoSimError {
-                printToStandardError("twofold duo-sim: --listen \(value): \(error.diagnostic)")
+                // TLS diagnostics name the --cert/--key file themselves; the others belong to --listen.
+                let flag = error.kind == .tls ? (certificate != nil ? "--cert/--key" : "--self-signed") : "--listen \(value)"
+                printToStandardError("twofold duo-sim: \(flag): \(error.diagnostic)")
                 for server in servers { await server.stop() }
                 throw ExitCode(1)
             } catch {
