@@ -16,6 +16,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.0"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // Wire formats: pure values, no I/O. Only the standard library, NIOCore, Crypto and SwiftASN1.
@@ -33,13 +38,45 @@ let package = Package(
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
         ),
+        // Duo Auth API v2: request signing, typed results, failure classification, the HTTPS client,
+        // the circuit breaker, Duo Web v2 signatures.
+        .target(
+            name: "DuoAPI",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
+        // A Duo Auth API server for tests, the demo and failmode experiments (`twofold duo-sim`).
+        .target(
+            name: "DuoSim",
+            dependencies: [
+                "DuoAPI",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The `twofold` executable.
         .executableTarget(
             name: "Proxy",
             dependencies: [
                 "RADIUSWire",
                 "LDAPWire",
+                "DuoAPI",
+                "DuoSim",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // `swift run -c release WireBenchmarks`: ns per decode and encode of the wire formats.
@@ -65,6 +102,20 @@ let package = Package(
         .testTarget(
             name: "LDAPWireTests",
             dependencies: ["LDAPWire", "TestSupport"]
+        ),
+        .testTarget(
+            name: "DuoAPITests",
+            dependencies: ["DuoAPI", "TestSupport"]
+        ),
+        .testTarget(
+            name: "DuoSimTests",
+            dependencies: [
+                "DuoSim",
+                "DuoAPI",
+                "TestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
         ),
         .testTarget(
             name: "InteropTests",

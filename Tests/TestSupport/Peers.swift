@@ -75,6 +75,7 @@ public enum Peers {
 /// A peer a test needs is not installed.
 public struct PeerMissing: Error, CustomStringConvertible {
     public var peer: String
+    public init(peer: String) { self.peer = peer }
     public var description: String {
         "test peer missing: \(peer). ./scripts/test installs every peer; run it instead of a bare `swift test`."
     }

@@ -1,0 +1,263 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import Metrics
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+import Synchronization
+
+/// The Duo Auth API v2 client of one integration: signed requests over pooled keep-alive HTTPS,
+/// typed results, every failure classified (`DuoFailure`), and a circuit breaker per API host.
+///
+/// The client only classifies failures; Policy decides what failmode makes of them.
+public final class DuoClient: Sendable {
+    public let configuration: DuoClientConfiguration
+    private let http: HTTPClient
+    private let breaker: Mutex<DuoCircuitBreaker>
+    private let logger: Logger
+    private let circuitGauge: Gauge
+    private let now: @Sendable () -> Int64
+
+    /// - Parameters:
+    ///   - now: seconds since 1970 for the `Date` header and drift checks (tests pass their own).
+    public init(
+        configuration: DuoClientConfiguration,
+        logger: Logger = Logger(label: "twofold.duo"),
+        now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
+    ) throws(DuoFailure) {
+        self.configuration = configuration
+        self.logger = logger
+        self.now = now
+        self.breaker = Mutex(DuoCircuitBreaker(configuration: configuration.circuitBreaker))
+        self.circuitGauge = Gauge(label: "twofold_duo_circuit_state", dimensions: [("api_host", configuration.apiHost)])
+        circuitGauge.record(DuoCircuitBreaker.Status.closed.gaugeValue)
+
+        var httpConfiguration = HTTPClient.Configuration()
+        if configuration.useTLS {
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.minimumTLSVersion = .tlsv12
+            tls.certificateVerification = .fullVerification
+            switch configuration.trustRoots {
+            case .system:
+                break
+            case .pemFile(let path):
+                tls.trustRoots = .file(path)
+            case .pem(let text):
+                do {
+                    tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(text.utf8)))
+                } catch {
+                    throw DuoFailure(.tls, diagnostic: "the CA certificates for \(configuration.apiHost) are not valid PEM: \(error)")
+                }
+            }
+            httpConfiguration.tlsConfiguration = tls
+        }
+        // Without this a refused connection or a TLS failure is retried until the connect timeout.
+        httpConfiguration.connectionPool.retryConnectionEstablishment = false
+        httpConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
+        httpConfiguration.timeout = .init(
+            connect: .nanoseconds(configuration.connectTimeout.nanoseconds),
+            read: .nanoseconds(configuration.apiTimeout.nanoseconds))
+        httpConfiguration.redirectConfiguration = .disallow
+        if let proxy = configuration.httpProxy {
+            httpConfiguration.proxy = .server(host: proxy.host, port: proxy.port)
+        }
+        http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
+    }
+
+    /// Closes the pooled connections. Call once, when the client is no longer used.
+    public func shutdown() async throws {
+        try await http.shutdown()
+    }
+
+    /// The circuit breaker's state.
+    public var circuitStatus: DuoCircuitBreaker.Status { breaker.withLock { $0.status } }
+
+    // MARK: Endpoints
+
+    /// `GET /auth/v2/ping`: whether Duo answers at all (unsigned). Returns Duo's time.
+    public func ping() async throws(DuoFailure) -> Int64 {
+        let answer = try await call(.GET, "/auth/v2/ping", [:], signed: false)
+        return try DuoResponseDecoder.time(status: answer.status, body: answer.body, endpoint: "/auth/v2/ping")
+    }
+
+    /// `GET /auth/v2/check`: whether the keys are valid, and how far our clock is from Duo's.
+    public func check() async throws(DuoFailure) -> DuoCheckResult {
+        let answer = try await call(.GET, "/auth/v2/check", [:])
+        let serverTime = try DuoResponseDecoder.time(status: answer.status, body: answer.body, endpoint: "/auth/v2/check")
+        let result = DuoCheckResult(serverTime: serverTime, drift: serverTime - now())
+        if result.driftIsExcessive {
+            logger.warning("this machine's clock is off from Duo's", metadata: [
+                "api_host": "\(configuration.apiHost)", "drift_seconds": "\(result.drift)",
+                "what_to_do": "synchronise the clock (NTP); Duo refuses requests whose Date is too far off",
+            ])
+        }
+        return result
+    }
+
+    /// `POST /auth/v2/preauth`.
+    public func preauth(username: String, ipAddress: String? = nil) async throws(DuoFailure) -> DuoPreauthResult {
+        var parameters = ["username": username]
+        if let ipAddress { parameters["ipaddr"] = ipAddress }
+        let answer = try await call(.POST, "/auth/v2/preauth", parameters)
+        return try DuoResponseDecoder.preauth(status: answer.status, body: answer.body)
+    }
+
+    /// `POST /auth/v2/auth` with `async=1`, then `GET /auth/v2/auth_status` until the user
+    /// answered or `authTimeout` ran out (a timeout is a `.timeout` failure).
+    public func auth(_ request: DuoAuthRequest) async throws(DuoFailure) -> DuoAuthResult {
+        let clock = ContinuousClock()
+        let deadline = clock.now + configuration.authTimeout
+        let answer = try await call(.POST, "/auth/v2/auth", request.parameters)
+        var progress = try DuoResponseDecoder.auth(status: answer.status, body: answer.body)
+        var txid = ""
+        while true {
+            switch progress {
+            case .done(let result):
+                return result
+            case .started(let id):
+                txid = id
+            case .waiting:
+                break
+            }
+            guard clock.now < deadline else {
+                throw DuoFailure(.timeout, diagnostic: "no answer from the user within \(configuration.authTimeout) (txid \(txid))")
+            }
+            let started = clock.now
+            let status = try await call(.GET, "/auth/v2/auth_status", ["txid": txid])
+            progress = try DuoResponseDecoder.auth(status: status.status, body: status.body, endpoint: "/auth/v2/auth_status")
+            // Duo long-polls auth_status; a server that answers "waiting" at once is not asked
+            // again sooner than every 500 ms.
+            if case .waiting = progress, clock.now - started < .milliseconds(500) {
+                try? await Task.sleep(until: started + .milliseconds(500), clock: clock)
+            }
+        }
+    }
+
+    // MARK: Transport
+
+    struct Answer: Sendable {
+        var status: Int
+        var body: [UInt8]
+    }
+
+    /// One API call through the circuit breaker, with 429 retries.
+    func call(_ method: HTTPMethod, _ path: String, _ parameters: [String: String], signed: Bool = true)
+        async throws(DuoFailure) -> Answer
+    {
+        let clock = ContinuousClock()
+        let (decision, transition) = breaker.withLock { $0.decide(now: clock.now) }
+        publish(transition)
+        switch decision {
+        case .proceed:
+            break
+        case .failFast(let retryAfter):
+            throw DuoFailure(
+                .circuitOpen,
+                diagnostic: "Duo at \(configuration.apiHost) failed repeatedly; calls fail at once for \(retryAfter) more before a probe")
+        case .probe:
+            do {
+                _ = try await send(.GET, "/auth/v2/ping", [:], signed: false)
+                publish(breaker.withLock { $0.recordSuccess() })
+            } catch {
+                publish(breaker.withLock { $0.recordFailure(now: clock.now) })
+                throw DuoFailure(
+                    .circuitOpen, diagnostic: "Duo at \(configuration.apiHost) is still failing (probe: \(error.diagnostic))")
+            }
+        }
+
+        var backoff = configuration.initialBackoff
+        var attempt = 0
+        while true {
+            let answer: Answer
+            do {
+                answer = try await send(method, path, parameters, signed: signed)
+            } catch {
+                if error.countsAgainstCircuit { publish(breaker.withLock { $0.recordFailure(now: clock.now) }) }
+                throw error
+            }
+            if (500..<600).contains(answer.status) {
+                publish(breaker.withLock { $0.recordFailure(now: clock.now) })
+            } else {
+                publish(breaker.withLock { $0.recordSuccess() })
+            }
+            guard answer.status == 429, attempt < configuration.rateLimitRetries else { return answer }
+            attempt += 1
+            // Full jitter (AWS architecture blog): a random wait up to the current backoff.
+            let wait = Duration.nanoseconds(Int64.random(in: backoff.nanoseconds / 2...max(backoff.nanoseconds / 2, backoff.nanoseconds)))
+            logger.notice("Duo rate-limited a request; retrying", metadata: [
+                "path": "\(path)", "attempt": "\(attempt)", "wait_ms": "\(wait.nanoseconds / 1_000_000)",
+            ])
+            try? await Task.sleep(for: wait)
+            backoff = min(backoff * 2, .seconds(32))
+        }
+    }
+
+    /// Builds, signs and sends one request; classifies transport failures.
+    private func send(_ method: HTTPMethod, _ path: String, _ parameters: [String: String], signed: Bool)
+        async throws(DuoFailure) -> Answer
+    {
+        let date = DuoDate.format(secondsSince1970: now())
+        let version = configuration.signatureVersion
+        let query = method == .GET ? DuoSignature.canonicalParameters(parameters) : ""
+        var body: [UInt8] = []
+        var contentType: String?
+        var signedParameters = parameters
+        if method != .GET {
+            switch version {
+            case .v4, .v5:
+                body = DuoCanonicalJSON.encode(parameters)
+                signedParameters = [:]
+                contentType = "application/json"
+            case .v2:
+                body = Array(DuoSignature.canonicalParameters(parameters).utf8)
+                contentType = "application/x-www-form-urlencoded"
+            }
+        }
+        var request = HTTPClientRequest(url: configuration.baseURL + path + (query.isEmpty ? "" : "?" + query))
+        request.method = method
+        request.headers.add(name: "Date", value: date)
+        request.headers.add(name: "User-Agent", value: configuration.userAgent)
+        request.headers.add(name: "Host", value: configuration.apiHost)
+        if signed {
+            let signedRequest = DuoSignedRequest(
+                method: method.rawValue, host: configuration.apiHost, path: path, parameters: signedParameters,
+                date: date, body: version == .v2 ? [] : body)
+            request.headers.add(name: "Authorization", value: DuoSignature.authorization(
+                integrationKey: configuration.integrationKey, secretKey: configuration.secretKey,
+                request: signedRequest, version: version, digest: configuration.signatureDigest))
+        }
+        if let contentType {
+            request.headers.add(name: "Content-Type", value: contentType)
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
+        do {
+            let response = try await http.execute(request, timeout: .nanoseconds(configuration.apiTimeout.nanoseconds))
+            let collected = try await response.body.collect(upTo: 1 << 20)
+            return Answer(status: Int(response.status.code), body: Array(collected.readableBytesView))
+        } catch {
+            throw DuoTransportErrors.classify(error, host: configuration.apiHost, port: configuration.apiPort, path: path)
+        }
+    }
+
+    private func publish(_ transition: DuoCircuitBreaker.Transition?) {
+        guard let transition else { return }
+        circuitGauge.record(transition.to.gaugeValue)
+        let metadata: Logger.Metadata = [
+            "api_host": "\(configuration.apiHost)", "from": "\(transition.from.rawValue)",
+            "to": "\(transition.to.rawValue)", "consecutive_failures": "\(transition.consecutiveFailures)",
+        ]
+        switch transition.to {
+        case .open: logger.error("Duo circuit breaker opened: calls fail at once until a probe succeeds", metadata: metadata)
+        case .halfOpen: logger.notice("Duo circuit breaker probing", metadata: metadata)
+        case .closed: logger.notice("Duo circuit breaker closed: Duo answers again", metadata: metadata)
+        }
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}

@@ -1,0 +1,203 @@
+import Crypto
+
+/// Duo's request signature versions (Duo's reference client, `duo_client.client.canonicalize`).
+public enum DuoSignatureVersion: Int, Hashable, Sendable, CaseIterable, CustomStringConvertible {
+    /// Date, method, host, path, parameters; HMAC-SHA1 or HMAC-SHA512; form bodies.
+    case v2 = 2
+    /// v2 plus the SHA-512 of the JSON body; HMAC-SHA512.
+    case v4 = 4
+    /// v4 plus the SHA-512 of the `X-Duo-*` headers; HMAC-SHA512. The default.
+    case v5 = 5
+
+    public var description: String { "v\(rawValue)" }
+}
+
+/// The HMAC digest of a signature. Versions 4 and 5 always use SHA-512.
+public enum DuoSignatureDigest: Hashable, Sendable {
+    case sha1
+    case sha512
+}
+
+/// What a Duo signature covers: one API request, as its sender canonicalizes it.
+///
+/// For v4 and v5, parameters of POST requests travel in `body` as canonical JSON and
+/// `parameters` is empty; GET parameters travel in the query with an empty body. For v2 the body
+/// is not signed: form parameters are in `parameters` for every method.
+public struct DuoSignedRequest: Hashable, Sendable {
+    public var method: String
+    public var host: String
+    public var path: String
+    public var parameters: [String: String]
+    /// The `Date` header, RFC 2822 (`DuoDate.format`).
+    public var date: String
+    public var body: [UInt8]
+    /// The `X-Duo-*` headers sent with the request (v5 signs them).
+    public var duoHeaders: [String: String]
+
+    public init(
+        method: String, host: String, path: String, parameters: [String: String] = [:],
+        date: String, body: [UInt8] = [], duoHeaders: [String: String] = [:]
+    ) {
+        self.method = method
+        self.host = host
+        self.path = path
+        self.parameters = parameters
+        self.date = date
+        self.body = body
+        self.duoHeaders = duoHeaders
+    }
+}
+
+/// Signing and checking Duo API requests exactly as Duo's reference client signs them.
+///
+/// `Authorization: Basic base64(ikey ":" hex(HMAC(skey, canonical)))`, where the canonical request
+/// is the lines date, METHOD, lower-cased host, path, sorted percent-encoded parameters, and for
+/// v4/v5 the hex SHA-512 of the body, for v5 the hex SHA-512 of the `X-Duo-*` headers.
+public enum DuoSignature {
+    /// The canonical request text that is signed.
+    public static func canonicalRequest(_ request: DuoSignedRequest, version: DuoSignatureVersion) -> String {
+        var lines = [
+            request.date,
+            request.method.uppercased(),
+            request.host.lowercased(),
+            request.path,
+            canonicalParameters(request.parameters),
+        ]
+        switch version {
+        case .v2:
+            break
+        case .v4:
+            lines.append(hexSHA512(request.body))
+        case .v5:
+            lines.append(hexSHA512(request.body))
+            lines.append(canonicalDuoHeaders(request.duoHeaders))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// `key=value` pairs, both percent-encoded (only `A-Z a-z 0-9 - . _ ~` stay as they are),
+    /// sorted by encoded key, joined with `&` (OAuth 1.0a's normalization, RFC 5849 §3.4.1.3.2).
+    public static func canonicalParameters(_ parameters: [String: String]) -> String {
+        parameters
+            .map { (percentEncode($0.key), percentEncode($0.value)) }
+            .sorted { $0.0 == $1.0 ? $0.1 < $1.1 : $0.0 < $1.0 }
+            .map { "\($0.0)=\($0.1)" }
+            .joined(separator: "&")
+    }
+
+    /// The hex SHA-512 of the `X-Duo-*` headers: lower-cased names sorted, then name and value
+    /// alternately joined with NUL.
+    public static func canonicalDuoHeaders(_ headers: [String: String]) -> String {
+        let parts = headers
+            .map { ($0.key.lowercased(), $0.value) }
+            .sorted { $0.0 < $1.0 }
+            .flatMap { [$0.0, $0.1] }
+        return hexSHA512(Array(parts.joined(separator: "\u{0}").utf8))
+    }
+
+    /// The `Authorization` header value for a request.
+    public static func authorization(
+        integrationKey: String,
+        secretKey: String,
+        request: DuoSignedRequest,
+        version: DuoSignatureVersion = .v5,
+        digest: DuoSignatureDigest = .sha512
+    ) -> String {
+        let signature = hexSignature(
+            canonical: canonicalRequest(request, version: version), secretKey: secretKey,
+            digest: version == .v2 ? digest : .sha512)
+        return "Basic " + base64(Array("\(integrationKey):\(signature)".utf8))
+    }
+
+    /// The hex HMAC of a canonical request.
+    public static func hexSignature(canonical: String, secretKey: String, digest: DuoSignatureDigest) -> String {
+        let key = SymmetricKey(data: Array(secretKey.utf8))
+        let message = Array(canonical.utf8)
+        switch digest {
+        case .sha1: return hex(HMAC<Insecure.SHA1>.authenticationCode(for: message, using: key))
+        case .sha512: return hex(HMAC<SHA512>.authenticationCode(for: message, using: key))
+        }
+    }
+
+    /// The integration key and hex signature of an `Authorization: Basic ...` header, or nil when
+    /// the header is not of that form.
+    public static func credentials(fromAuthorization header: String) -> (integrationKey: String, signature: String)? {
+        let prefix = "basic "
+        guard header.count > prefix.count, header.prefix(prefix.count).lowercased() == prefix,
+              let decoded = base64Decode(String(header.dropFirst(prefix.count)).trimmingSpaces()),
+              let text = String(validating: decoded, as: UTF8.self),
+              let colon = text.firstIndex(of: ":")
+        else { return nil }
+        return (String(text[..<colon]), String(text[text.index(after: colon)...]))
+    }
+
+    /// Whether `signature` (hex) signs the request with `secretKey` in any of `versions` (and, for
+    /// v2, either digest). Returns the version that matched. The comparison is constant-time.
+    public static func matchingVersion(
+        signature: String,
+        secretKey: String,
+        request: DuoSignedRequest,
+        versions: [DuoSignatureVersion] = DuoSignatureVersion.allCases
+    ) -> DuoSignatureVersion? {
+        let given = Array(signature.lowercased().utf8)
+        for version in versions {
+            let digests: [DuoSignatureDigest] = version == .v2 ? [.sha1, .sha512] : [.sha512]
+            for digest in digests {
+                let expected = hexSignature(
+                    canonical: canonicalRequest(request, version: version), secretKey: secretKey, digest: digest)
+                if constantTimeEqual(Array(expected.utf8), given) { return version }
+            }
+        }
+        return nil
+    }
+
+    // MARK: Encodings
+
+    /// Percent-encodes UTF-8 as Python's `urllib.parse.quote(value, '~')`: upper-case hex.
+    public static func percentEncode(_ text: String) -> String {
+        var out = [UInt8]()
+        out.reserveCapacity(text.utf8.count)
+        let digits = Array("0123456789ABCDEF".utf8)
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."),
+                 UInt8(ascii: "_"), UInt8(ascii: "~"):
+                out.append(byte)
+            default:
+                out.append(UInt8(ascii: "%"))
+                out.append(digits[Int(byte >> 4)])
+                out.append(digits[Int(byte & 0x0f)])
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func hexSHA512(_ bytes: [UInt8]) -> String { hex(SHA512.hash(data: bytes)) }
+}
+
+func hex(_ bytes: some Sequence<UInt8>) -> String {
+    let digits = Array("0123456789abcdef".utf8)
+    var out = [UInt8]()
+    for byte in bytes {
+        out.append(digits[Int(byte >> 4)])
+        out.append(digits[Int(byte & 0x0f)])
+    }
+    return String(decoding: out, as: UTF8.self)
+}
+
+func constantTimeEqual(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
+    guard lhs.count == rhs.count else { return false }
+    var difference: UInt8 = 0
+    for index in lhs.indices { difference |= lhs[index] ^ rhs[index] }
+    return difference == 0
+}
+
+extension String {
+    func trimmingSpaces() -> String {
+        var text = Substring(self)
+        while text.first == " " { text.removeFirst() }
+        while text.last == " " { text.removeLast() }
+        return String(text)
+    }
+}

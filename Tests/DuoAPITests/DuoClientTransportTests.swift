@@ -1,0 +1,106 @@
+import DuoAPI
+import NIOCore
+import NIOPosix
+import TestSupport
+import Testing
+
+/// Transport failures without a Duo at all: nothing listening, a server that never answers, one
+/// that speaks no TLS; and the circuit breaker over them.
+@Suite struct DuoClientTransportTests {
+    static func client(port: Int, useTLS: Bool = false, threshold: Int = 5, apiTimeout: Duration = .seconds(2)) throws -> DuoClient {
+        try DuoClient(configuration: DuoClientConfiguration(
+            integrationKey: "DIXXXXXXXXXXXXXXXXXX", secretKey: String(repeating: "s", count: 40),
+            apiHost: "127.0.0.1", apiPort: port, useTLS: useTLS, connectTimeout: .seconds(2), apiTimeout: apiTimeout,
+            circuitBreaker: .init(failureThreshold: threshold, coolDown: .seconds(60))))
+    }
+
+    /// A TCP server on 127.0.0.1 that accepts connections and then does nothing with them (or
+    /// closes them at once).
+    static func silentServer(closeAtOnce: Bool = false) async throws -> any Channel {
+        try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelInitializer { channel in
+                closeAtOnce ? channel.close() : channel.eventLoop.makeSucceededVoidFuture()
+            }
+            .bind(host: "127.0.0.1", port: 0)
+            .get()
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func nothingListeningIsConnectionRefusedAndFailOpenEligible() async throws {
+        let port = try FreePort.tcp()
+        let client = try Self.client(port: port)
+        defer { Task { try? await client.shutdown() } }
+        do {
+            _ = try await client.preauth(username: "alice")
+            Issue.record("preauth succeeded against nothing")
+        } catch {
+            #expect(error.kind == .connectionRefused, "\(error)")
+            #expect(error.failmodeClass == .unavailable)
+            #expect(error.diagnostic.contains("127.0.0.1:\(port)"))
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aServerThatNeverAnswersIsATimeout() async throws {
+        let server = try await Self.silentServer()
+        defer { server.close(promise: nil) }
+        let client = try Self.client(port: server.localAddress!.port!, apiTimeout: .milliseconds(500))
+        defer { Task { try? await client.shutdown() } }
+        let clock = ContinuousClock()
+        let started = clock.now
+        do {
+            _ = try await client.check()
+            Issue.record("check succeeded against a silent server")
+        } catch {
+            #expect(error.kind == .timeout, "\(error)")
+            #expect(error.failmodeClass == .unavailable)
+        }
+        #expect(clock.now - started < .seconds(10))
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aServerThatClosesAtOnceIsAReset() async throws {
+        let server = try await Self.silentServer(closeAtOnce: true)
+        defer { server.close(promise: nil) }
+        let client = try Self.client(port: server.localAddress!.port!)
+        defer { Task { try? await client.shutdown() } }
+        do {
+            _ = try await client.ping()
+            Issue.record("ping succeeded")
+        } catch {
+            #expect([DuoFailure.Kind.connectionReset, .transport].contains(error.kind), "\(error)")
+            #expect(error.failmodeClass == .unavailable)
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func tlsToAServerThatSpeaksNoTLSFailsAsUnavailable() async throws {
+        let server = try await Self.silentServer(closeAtOnce: true)
+        defer { server.close(promise: nil) }
+        let client = try Self.client(port: server.localAddress!.port!, useTLS: true)
+        defer { Task { try? await client.shutdown() } }
+        do {
+            _ = try await client.ping()
+            Issue.record("ping succeeded")
+        } catch {
+            #expect(error.failmodeClass == .unavailable, "\(error)")
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func theCircuitOpensAfterRepeatedFailuresAndThenFailsFast() async throws {
+        let port = try FreePort.tcp()
+        let client = try Self.client(port: port, threshold: 3)
+        defer { Task { try? await client.shutdown() } }
+        for _ in 0..<3 {
+            await #expect(throws: DuoFailure.self) { _ = try await client.preauth(username: "alice") }
+        }
+        #expect(client.circuitStatus == .open)
+        do {
+            _ = try await client.preauth(username: "alice")
+        } catch {
+            #expect(error.kind == .circuitOpen)
+            #expect(error.failmodeClass == .unavailable)
+        }
+    }
+}
