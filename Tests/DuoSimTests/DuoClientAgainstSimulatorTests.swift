@@ -1,0 +1,202 @@
+import DuoAPI
+import DuoSim
+import Foundation
+import TestSupport
+import Testing
+
+/// The DuoAPI client against the simulator over TLS: every preauth and auth result, and every
+/// fault with the failure class that failmode will see.
+@Suite struct DuoClientAgainstSimulatorTests {
+    /// A simulator with the harness's users, and a client of it, both stopped afterwards.
+    static func withClient<T>(
+        configure: (inout DuoClientConfiguration) -> Void = { _ in },
+        now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) },
+        _ body: (DuoClient, DuoSimServer) async throws -> T
+    ) async throws -> T {
+        try await SimHarness.with(tls: true) { sim in
+            var configuration = DuoClientConfiguration(
+                integrationKey: SimHarness.ikey, secretKey: SimHarness.skey, apiHost: "127.0.0.1",
+                apiPort: sim.server.port, trustRoots: .pem(sim.server.caCertificatePEM ?? ""),
+                connectTimeout: .seconds(5), apiTimeout: .seconds(5), authTimeout: .seconds(10),
+                initialBackoff: .milliseconds(10))
+            configure(&configuration)
+            let client = try DuoClient(configuration: configuration, now: now)
+            do {
+                let result = try await body(client, sim.server)
+                try? await client.shutdown()
+                return result
+            } catch {
+                try? await client.shutdown()
+                throw error
+            }
+        }
+    }
+
+    /// The failure a call ends with, or nil when it succeeded.
+    static func failure(_ call: () async throws -> Void) async -> DuoFailure? {
+        do {
+            try await call()
+            return nil
+        } catch let failure as DuoFailure {
+            return failure
+        } catch {
+            Issue.record("the client threw something other than DuoFailure: \(error)")
+            return nil
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func pingAndCheckReportDuosTime() async throws {
+        try await Self.withClient { client, _ in
+            let now = Int64(Date().timeIntervalSince1970)
+            #expect(abs(try await client.ping() - now) <= 2)
+            let check = try await client.check()
+            #expect(abs(check.drift) <= 2)
+            #expect(!check.driftIsExcessive)
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aClockTwoMinutesAheadIsReportedAsDrift() async throws {
+        try await Self.withClient(now: { Int64(Date().timeIntervalSince1970) + 120 }) { client, _ in
+            let check = try await client.check()
+            #expect((-122 ... -118).contains(check.drift))
+            #expect(check.driftIsExcessive)
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func everyPreauthResult() async throws {
+        try await Self.withClient { client, _ in
+            guard case .auth(let devices, _) = try await client.preauth(username: "alice", ipAddress: "192.0.2.7") else {
+                Issue.record("alice is not asked for a second factor"); return
+            }
+            #expect(devices.first?.capabilities.contains("push") == true)
+            guard case .allow = try await client.preauth(username: "dave") else { Issue.record("dave"); return }
+            guard case .deny = try await client.preauth(username: "erin") else { Issue.record("erin"); return }
+            guard case .enroll(_, let url) = try await client.preauth(username: "nobody-known") else {
+                Issue.record("unknown user"); return
+            }
+            #expect(url?.isEmpty == false)
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func everyAuthOutcome() async throws {
+        try await Self.withClient { client, server in
+            #expect(try await client.auth(DuoAuthRequest(username: "alice", factor: .push)) == .allow(message: "Success. Logging you in..."))
+            guard case .deny(_, let status) = try await client.auth(DuoAuthRequest(username: "bob", factor: .push)) else {
+                Issue.record("bob's denied push"); return
+            }
+            #expect(status == "deny")
+            guard case .allow = try await client.auth(DuoAuthRequest(username: "alice", factor: .passcode("123456"))) else {
+                Issue.record("alice's passcode"); return
+            }
+            guard case .deny = try await client.auth(DuoAuthRequest(username: "alice", factor: .passcode("000000"))) else {
+                Issue.record("a wrong passcode"); return
+            }
+            // carol never answers; the simulator's push timeout (1 s) ends it.
+            guard case .deny(_, let timeout) = try await client.auth(DuoAuthRequest(username: "carol", factor: .push)) else {
+                Issue.record("carol's unanswered push"); return
+            }
+            #expect(timeout == "timeout")
+            #expect(server.stats().users["alice"]?.auth == 3)
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func signatureVersionTwoIsAcceptedToo() async throws {
+        try await Self.withClient(configure: { $0.signatureVersion = .v2; $0.signatureDigest = .sha1 }) { client, _ in
+            guard case .auth = try await client.preauth(username: "alice") else { Issue.record("v2 preauth"); return }
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aWrongSecretKeyIsRefusedNotUnavailable() async throws {
+        try await Self.withClient(configure: { $0.secretKey = String(repeating: "x", count: 40) }) { client, _ in
+            let failure = await Self.failure { _ = try await client.preauth(username: "alice") }
+            #expect(failure?.kind == .clientError)
+            #expect(failure?.httpStatus == 401)
+            #expect(failure?.duoCode == 40103)
+            #expect(failure?.failmodeClass == .refused)
+            #expect(client.circuitStatus == .closed)
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func anUntrustedCertificateIsATLSFailure() async throws {
+        try await Self.withClient(configure: { $0.trustRoots = .system }) { client, _ in
+            let failure = await Self.failure { _ = try await client.check() }
+            #expect(failure?.kind == .tls, "\(String(describing: failure))")
+            #expect(failure?.failmodeClass == .unavailable)
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1)), arguments: [
+        (DuoSimFault.status(503), DuoFailure.Kind.serverError, DuoFailure.FailmodeClass.unavailable),
+        (.status(500), .serverError, .unavailable),
+        (.status(400), .clientError, .refused),
+        (.status(403), .clientError, .refused),
+        (.malformed(), .unreadableBody, .refused),
+        (.down(), .connectionReset, .unavailable),
+        (.hang(), .timeout, .unavailable),
+    ] as [(DuoSimFault, DuoFailure.Kind, DuoFailure.FailmodeClass)])
+    func everyFaultIsClassified(_ fault: DuoSimFault, _ kind: DuoFailure.Kind, _ failmode: DuoFailure.FailmodeClass) async throws {
+        try await Self.withClient(configure: { $0.apiTimeout = .milliseconds(700) }) { client, server in
+            server.setFault(fault)
+            let preauth = await Self.failure { _ = try await client.preauth(username: "alice") }
+            #expect(preauth?.kind == kind, "\(fault.kind): \(String(describing: preauth))")
+            #expect(preauth?.failmodeClass == failmode)
+            let auth = await Self.failure { _ = try await client.auth(DuoAuthRequest(username: "alice", factor: .push)) }
+            #expect(auth?.kind == kind)
+            server.clearFaults()
+            guard case .auth = try await client.preauth(username: "alice") else { Issue.record("after clearing"); return }
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aDelayBelowTheTimeoutIsNoFailure() async throws {
+        try await Self.withClient { client, server in
+            server.setFault(.delay(milliseconds: 300, path: "/auth/v2/preauth"))
+            let started = ContinuousClock.now
+            guard case .auth = try await client.preauth(username: "alice") else { Issue.record("delayed preauth"); return }
+            #expect(ContinuousClock.now - started >= .milliseconds(300))
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func rateLimitsAreRetriedWithBackoffThenRefused() async throws {
+        try await Self.withClient(configure: { $0.rateLimitRetries = 2 }) { client, server in
+            server.setFault(.status(429, path: "/auth/v2/preauth"))
+            let failure = await Self.failure { _ = try await client.preauth(username: "alice") }
+            #expect(failure?.kind == .clientError)
+            #expect(failure?.httpStatus == 429)
+            #expect(server.stats().endpoints["/auth/v2/preauth"]?.requests == 3)
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func theCircuitOpensOnAnOutageFailsFastAndRecoversThroughAProbe() async throws {
+        try await Self.withClient(configure: {
+            $0.circuitBreaker = .init(failureThreshold: 3, coolDown: .milliseconds(300))
+        }) { client, server in
+            server.setFault(.status(503))
+            for _ in 0..<3 {
+                #expect(await Self.failure { _ = try await client.preauth(username: "alice") }?.kind == .serverError)
+            }
+            #expect(client.circuitStatus == .open)
+            let before = server.stats().endpoints["/auth/v2/preauth"]?.requests ?? 0
+            let fast = await Self.failure { _ = try await client.preauth(username: "alice") }
+            #expect(fast?.kind == .circuitOpen)
+            #expect(fast?.failmodeClass == .unavailable)
+            #expect(server.stats().endpoints["/auth/v2/preauth"]?.requests == before)  // not attempted
+
+            server.clearFaults()
+            try await Wait.until("the cool-down ends and a probe closes the circuit", timeout: .seconds(10)) {
+                (try? await client.preauth(username: "alice")) != nil
+            }
+            #expect(client.circuitStatus == .closed)
+            #expect((server.stats().endpoints["/auth/v2/ping"]?.requests ?? 0) >= 1)
+        }
+    }
+}
