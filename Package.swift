@@ -85,6 +85,13 @@ let package = Package(
             dependencies: ["RADIUSWire", "LDAPWire"],
             path: "Benchmarks/WireBenchmarks"
         ),
+        // `swift run -c release DuoBenchmarks`: logins per second from the Duo client to the simulator
+        // over TLS, and many pushes pending at once.
+        .executableTarget(
+            name: "DuoBenchmarks",
+            dependencies: ["DuoAPI", "DuoSim"],
+            path: "Benchmarks/DuoBenchmarks"
+        ),
         // Test helpers: peers (slapd, FreeRADIUS, radclient, pyrad, ...) started on 127.0.0.1 and
         // stopped by PID, free ports, waiting on a condition with a deadline.
         .target(
