@@ -112,7 +112,13 @@ let package = Package(
         ),
         .testTarget(
             name: "DuoAPITests",
-            dependencies: ["DuoAPI", "TestSupport"]
+            dependencies: [
+                "DuoAPI",
+                "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ]
         ),
         .testTarget(
             name: "DuoSimTests",

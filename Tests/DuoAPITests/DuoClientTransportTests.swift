@@ -1,4 +1,7 @@
 import DuoAPI
+import InMemoryLogging
+import Logging
+import MetricsTestKit
 import NIOCore
 import NIOPosix
 import TestSupport
@@ -90,14 +93,29 @@ import Testing
     @Test(.timeLimit(.minutes(1)))
     func theCircuitOpensAfterRepeatedFailuresAndThenFailsFast() async throws {
         let port = try FreePort.tcp()
-        let client = try Self.client(port: port, threshold: 3)
+        let logs = InMemoryLogHandler()
+        let metrics = TestMetrics()
+        let client = try DuoClient(
+            configuration: DuoClientConfiguration(
+                integrationKey: "DIXXXXXXXXXXXXXXXXXX", secretKey: String(repeating: "s", count: 40),
+                apiHost: "127.0.0.1", apiPort: port, useTLS: false,
+                circuitBreaker: .init(failureThreshold: 3, coolDown: .seconds(60))),
+            logger: Logger(label: "test") { _ in logs }, metricsFactory: metrics)
         defer { Task { try? await client.shutdown() } }
+        let gauge = try metrics.expectGauge("twofold_duo_circuit_state", [("api_host", "127.0.0.1")])
+        #expect(gauge.lastValue == 0)
         for _ in 0..<3 {
             await #expect(throws: DuoFailure.self) { _ = try await client.preauth(username: "alice") }
         }
         #expect(client.circuitStatus == .open)
+        #expect(gauge.lastValue == 1)
+        let opened = logs.entries.filter { $0.level == .error && "\($0.message)".contains("circuit breaker opened") }
+        #expect(opened.count == 1)
+        #expect(opened.first?.metadata["api_host"] == "127.0.0.1")
+        #expect(opened.first?.metadata["consecutive_failures"] == "3")
         do {
             _ = try await client.preauth(username: "alice")
+            Issue.record("a call went through an open circuit")
         } catch {
             #expect(error.kind == .circuitOpen)
             #expect(error.failmodeClass == .unavailable)

@@ -20,17 +20,20 @@ public final class DuoClient: Sendable {
     private let now: @Sendable () -> Int64
 
     /// - Parameters:
+    ///   - metricsFactory: where `twofold_duo_circuit_state` (0 closed, 1 open, 2 half-open) goes.
     ///   - now: seconds since 1970 for the `Date` header and drift checks (tests pass their own).
     public init(
         configuration: DuoClientConfiguration,
         logger: Logger = Logger(label: "twofold.duo"),
+        metricsFactory: any MetricsFactory = MetricsSystem.factory,
         now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
     ) throws(DuoFailure) {
         self.configuration = configuration
         self.logger = logger
         self.now = now
         self.breaker = Mutex(DuoCircuitBreaker(configuration: configuration.circuitBreaker))
-        self.circuitGauge = Gauge(label: "twofold_duo_circuit_state", dimensions: [("api_host", configuration.apiHost)])
+        self.circuitGauge = Gauge(
+            label: "twofold_duo_circuit_state", dimensions: [("api_host", configuration.apiHost)], factory: metricsFactory)
         circuitGauge.record(DuoCircuitBreaker.Status.closed.gaugeValue)
 
         var httpConfiguration = HTTPClient.Configuration()
