@@ -124,6 +124,17 @@ import Testing
     }
 
     @Test(.timeLimit(.minutes(1)))
+    func httpsGoesThroughTheConfiguredProxyWithConnect() async throws {
+        let proxy = try await ConnectProxy.start()
+        defer { Task { await proxy.stop() } }
+        try await Self.withClient(configure: { $0.httpProxy = (host: "127.0.0.1", port: proxy.port) }) { client, server in
+            guard case .auth = try await client.preauth(username: "alice") else { Issue.record("preauth via proxy \(proxy.connects)"); return }
+            #expect(try await client.auth(DuoAuthRequest(username: "alice", factor: .push)) == .allow(message: "Success. Logging you in..."))
+            #expect(proxy.connects.first == "127.0.0.1:\(server.port)")
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1)))
     func anUntrustedCertificateIsATLSFailure() async throws {
         try await Self.withClient(configure: { $0.trustRoots = .system }) { client, _ in
             let failure = await Self.failure { _ = try await client.check() }
