@@ -89,7 +89,11 @@ let package = Package(
         // over TLS, and many pushes pending at once.
         .executableTarget(
             name: "DuoBenchmarks",
-            dependencies: ["DuoAPI", "DuoSim"],
+            dependencies: [
+                "DuoAPI", "DuoSim",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             path: "Benchmarks/DuoBenchmarks"
         ),
         // Test helpers: peers (slapd, FreeRADIUS, radclient, pyrad, ...) started on 127.0.0.1 and

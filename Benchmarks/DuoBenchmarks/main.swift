@@ -1,6 +1,8 @@
 import DuoAPI
 import DuoSim
 import Foundation
+import NIOCore
+import NIOPosix
 
 // `swift run -c release DuoBenchmarks [seconds] [concurrency]`
 //
@@ -8,6 +10,10 @@ import Foundation
 //    to the simulator over TLS with pooled keep-alive connections, both in this process.
 // 2. Pending pushes: 1,000 pushes whose user answers after 10 s, all in flight at once; reports the
 //    simulator's pending count, the threads of the process, and when they all completed.
+
+// Run Swift concurrency on NIO's event loops, so that an HTTP call resumes on the loop that read
+// its answer instead of hopping to another thread (what a server process of twofold does too).
+let onEventLoops = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
 
 let arguments = CommandLine.arguments.dropFirst().compactMap { Int($0) }
 let seconds = arguments.first ?? 10
@@ -31,7 +37,7 @@ let client = try DuoClient(configuration: DuoClientConfiguration(
     integrationKey: ikey, secretKey: skey, apiHost: "127.0.0.1", apiPort: server.port,
     trustRoots: .pem(server.caCertificatePEM ?? ""), apiTimeout: .seconds(30), authTimeout: .seconds(60)))
 
-print("duo benchmarks: client -> simulator over TLS on 127.0.0.1:\(server.port), \(ProcessInfo.processInfo.activeProcessorCount) cores")
+print("duo benchmarks: client -> simulator over TLS on 127.0.0.1:\(server.port), \(ProcessInfo.processInfo.activeProcessorCount) cores, concurrency on event loops: \(onEventLoops)")
 
 // 1. Logins per second.
 let clock = ContinuousClock()

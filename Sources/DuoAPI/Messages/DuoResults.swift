@@ -56,12 +56,19 @@ public struct DuoAuthRequest: Hashable, Sendable {
         self.displayUsername = displayUsername
     }
 
-    /// The request parameters, with `async=1` so that the answer is polled with auth_status.
+    /// The request parameters. Factors that wait for the user (push, phone, auto) get `async=1`
+    /// and are polled with auth_status; a passcode or an SMS request is answered at once, so it
+    /// costs one round trip, not two.
     public var parameters: [String: String] {
-        var parameters = ["username": username, "factor": factor.parameter, "async": "1"]
+        var parameters = ["username": username, "factor": factor.parameter]
         switch factor {
-        case .passcode(let code): parameters["passcode"] = code
-        case .auto, .push, .phone, .sms: parameters["device"] = device
+        case .passcode(let code):
+            parameters["passcode"] = code
+        case .sms:
+            parameters["device"] = device
+        case .auto, .push, .phone:
+            parameters["device"] = device
+            parameters["async"] = "1"
         }
         if let ipAddress { parameters["ipaddr"] = ipAddress }
         if let pushInfo { parameters["pushinfo"] = pushInfo }

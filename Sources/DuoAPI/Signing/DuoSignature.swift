@@ -132,12 +132,13 @@ public enum DuoSignature {
     }
 
     /// Whether `signature` (hex) signs the request with `secretKey` in any of `versions` (and, for
-    /// v2, either digest). Returns the version that matched. The comparison is constant-time.
+    /// v2, either digest), tried in that order. Returns the version that matched. The comparison
+    /// is constant-time.
     public static func matchingVersion(
         signature: String,
         secretKey: String,
         request: DuoSignedRequest,
-        versions: [DuoSignatureVersion] = DuoSignatureVersion.allCases
+        versions: [DuoSignatureVersion] = [.v5, .v4, .v2]
     ) -> DuoSignatureVersion? {
         let given = Array(signature.lowercased().utf8)
         for version in versions {

@@ -167,14 +167,15 @@ enum DuoSimRequestVerifier {
                     }
                     parameters.merge(form) { _, form in form }
                 }
-                let signedV2 = DuoSignedRequest(method: request.method, host: host, path: request.path,
-                                                parameters: parameters, date: date)
-                candidates.append((signedV2, [.v2], parameters))
+                // v5 first: it is what Duo's clients (and twofold's) send by default.
                 if request.body.isEmpty {
                     let signed = DuoSignedRequest(method: request.method, host: host, path: request.path,
                                                   parameters: query, date: date, body: [], duoHeaders: duoHeaders)
                     candidates.append((signed, [.v5, .v4], parameters))
                 }
+                let signedV2 = DuoSignedRequest(method: request.method, host: host, path: request.path,
+                                                parameters: parameters, date: date)
+                candidates.append((signedV2, [.v2], parameters))
             }
         }
         for (signed, versions, parameters) in candidates {
