@@ -105,6 +105,17 @@ import Testing
     }
 
     @Test(.timeLimit(.minutes(1)))
+    func aUserWhoNeverAnswersIsDeniedEvenBeforeDuoGivesUp() async throws {
+        // The simulator's push timeout (1 s in the harness) is longer than the client's 300 ms:
+        // the client stops waiting first, and that must be a deny, not a failure failmode could open.
+        try await Self.withClient(configure: { $0.authTimeout = .milliseconds(300) }) { client, _ in
+            let result = try await client.auth(DuoAuthRequest(username: "carol", factor: .push))
+            guard case .deny(_, let status) = result else { Issue.record("\(result)"); return }
+            #expect(status == "timeout")
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1)))
     func signatureVersionTwoIsAcceptedToo() async throws {
         try await Self.withClient(configure: { $0.signatureVersion = .v2; $0.signatureDigest = .sha1 }) { client, _ in
             guard case .auth = try await client.preauth(username: "alice") else { Issue.record("v2 preauth"); return }

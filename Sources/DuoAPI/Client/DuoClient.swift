@@ -106,8 +106,9 @@ public final class DuoClient: Sendable {
         return try DuoResponseDecoder.preauth(status: answer.status, body: answer.body)
     }
 
-    /// `POST /auth/v2/auth` with `async=1`, then `GET /auth/v2/auth_status` until the user
-    /// answered or `authTimeout` ran out (a timeout is a `.timeout` failure).
+    /// `POST /auth/v2/auth` (with `async=1` for push, phone and auto), then `GET /auth/v2/auth_status`
+    /// until the user answered or `authTimeout` ran out. A user who never answers is a `.deny` with
+    /// status `timeout`: Duo itself answered, so failmode does not apply.
     public func auth(_ request: DuoAuthRequest) async throws(DuoFailure) -> DuoAuthResult {
         let clock = ContinuousClock()
         let deadline = clock.now + configuration.authTimeout
@@ -123,8 +124,10 @@ public final class DuoClient: Sendable {
             case .waiting:
                 break
             }
+            // Duo answers, the user does not: that is a denied login, never a Duo failure that
+            // failmode=safe could turn into an allow.
             guard clock.now < deadline else {
-                throw DuoFailure(.timeout, diagnostic: "no answer from the user within \(configuration.authTimeout) (txid \(txid))")
+                return .deny(message: "Login request timed out: no answer within \(configuration.authTimeout).", status: "timeout")
             }
             let started = clock.now
             let status = try await call(.GET, "/auth/v2/auth_status", ["txid": txid])
