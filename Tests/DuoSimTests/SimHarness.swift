@@ -26,7 +26,7 @@ struct SimHarness {
                                 totp: TOTP(base32: totpSecret)),
             "slow": DuoSimUser(push: .approve, pushDelayMilliseconds: 2_500),
             "patient": DuoSimUser(push: .approve, pushDelayMilliseconds: 1_500),
-            "held": DuoSimUser(push: .approve, pushDelayMilliseconds: 10_000),
+            "held": DuoSimUser(push: .approve, pushDelayMilliseconds: 45_000),  // long: slow CI machines still sample "waiting"
         ],
         defaultUser: .enrollDefault)
 
