@@ -106,7 +106,7 @@ public enum DuoWeb {
     ) throws(DuoWebError) -> String {
         let (expiry, overflow) = now.addingReportingOverflow(lifetime)
         if overflow { throw .expiryOverflow(now: now) }
-        let payload = Data("\(username)|\(integrationKey)|\(expiry)".utf8).base64EncodedString()
+        let payload = base64(Array("\(username)|\(integrationKey)|\(expiry)".utf8))
         let cookie = prefix + "|" + payload
         return cookie + "|" + hexHMAC(key: Array(key.utf8), message: Array(cookie.utf8))
     }
@@ -213,21 +213,6 @@ public enum DuoWeb {
     }
 
     private static func hexHMAC(key: [UInt8], message: [UInt8]) -> String {
-        let mac = HMAC<Insecure.SHA1>.authenticationCode(for: message, using: SymmetricKey(data: key))
-        let digits = Array("0123456789abcdef".utf8)
-        var hex: [UInt8] = []
-        hex.reserveCapacity(40)
-        for byte in mac {
-            hex.append(digits[Int(byte >> 4)])
-            hex.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: hex, as: UTF8.self)
-    }
-
-    private static func constantTimeEqual(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
-        guard lhs.count == rhs.count else { return false }
-        var difference: UInt8 = 0
-        for index in lhs.indices { difference |= lhs[index] ^ rhs[index] }
-        return difference == 0
+        hex(HMAC<Insecure.SHA1>.authenticationCode(for: message, using: SymmetricKey(data: key)))
     }
 }
