@@ -53,6 +53,33 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
+        // The decision: identity parsing, sections, the primary -> Duo flow, failmode, factors,
+        // exemptions, lockout, auth events. Reaches the outside only through PrimaryAuthenticator
+        // and SecondFactor, so it is tested with fakes.
+        .target(
+            name: "Policy",
+            dependencies: [
+                "DuoAPI",
+                "RADIUSWire",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Primary authenticators that Policy calls: LDAP / Active Directory, upstream RADIUS, a
+        // local users file. They conform to Policy's PrimaryAuthenticator.
+        .target(
+            name: "Upstream",
+            dependencies: [
+                "Policy",
+                "RADIUSWire",
+                "LDAPWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // A Duo Auth API server for tests, the demo and failmode experiments (`twofold duo-sim`).
         .target(
             name: "DuoSim",
@@ -75,6 +102,8 @@ let package = Package(
                 "LDAPWire",
                 "DuoAPI",
                 "DuoSim",
+                "Policy",
+                "Upstream",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -95,6 +124,13 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Benchmarks/DuoBenchmarks"
+        ),
+        // `swift run -c release PolicyBenchmarks`: decisions per second of the policy engine (fake
+        // primary, fake Duo) and local password checks per second per hash cost.
+        .executableTarget(
+            name: "PolicyBenchmarks",
+            dependencies: ["Policy", "Upstream", "DuoAPI"],
+            path: "Benchmarks/PolicyBenchmarks"
         ),
         // Test helpers: peers (slapd, FreeRADIUS, radclient, pyrad, ...) started on 127.0.0.1 and
         // stopped by PID, free ports, waiting on a condition with a deadline.
@@ -132,6 +168,32 @@ let package = Package(
                 "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
+        .testTarget(
+            name: "PolicyTests",
+            dependencies: [
+                "Policy",
+                "DuoAPI",
+                "RADIUSWire",
+                "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "UpstreamTests",
+            dependencies: [
+                "Upstream",
+                "Policy",
+                "RADIUSWire",
+                "LDAPWire",
+                "TestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .testTarget(
