@@ -61,6 +61,7 @@ let package = Package(
             dependencies: [
                 "DuoAPI",
                 "RADIUSWire",
+                "LDAPWire",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -176,6 +177,7 @@ let package = Package(
                 "Policy",
                 "DuoAPI",
                 "RADIUSWire",
+                "LDAPWire",
                 "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "InMemoryLogging", package: "swift-log"),

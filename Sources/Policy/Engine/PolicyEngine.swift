@@ -1,0 +1,394 @@
+import DuoAPI
+import Foundation
+import Logging
+import RADIUSWire
+
+/// Decides logins for one server section: limits -> primary -> exemptions -> Duo preauth ->
+/// factor -> Duo auth -> ``Decision``, with failmode applied to Duo's own failures.
+///
+/// It reaches the outside only through ``PrimaryAuthenticator`` and ``SecondFactor``, writes one
+/// log line per decided login (plus a warning for every fail-open) and one auth event per stage.
+public struct PolicyEngine: Sendable {
+    public let section: SectionPolicy
+    public let primary: any PrimaryAuthenticator
+    public let duo: any SecondFactor
+    public let limiter: LoginLimiter
+    let events: any AuthEventSink
+    let logger: Logger
+    let hostname: String
+    let clock: PolicyClock
+
+    public init(
+        section: SectionPolicy,
+        primary: any PrimaryAuthenticator,
+        duo: any SecondFactor,
+        limiter: LoginLimiter? = nil,
+        events: any AuthEventSink = DiscardingAuthEventSink(),
+        logger: Logger = Logger(label: "twofold.policy"),
+        hostname: String = ProcessInfo.processInfo.hostName,
+        clock: PolicyClock = PolicyClock(monotonic: { .now }, wall: { Date().timeIntervalSince1970 })
+    ) {
+        self.section = section
+        self.primary = primary
+        self.duo = duo
+        self.limiter = limiter ?? LoginLimiter(section.limits)
+        self.events = events
+        self.logger = logger
+        self.hostname = hostname
+        self.clock = clock
+    }
+
+    // MARK: - A new login
+
+    /// Decides a login from its first request.
+    public func authenticate(_ request: LoginRequest) async -> Decision {
+        if section.mode == .duoOnly {
+            // The password field is the factor; there is no primary to guess against.
+            guard let text = request.password.text, let factor = FactorAnswer.parse(text) else {
+                return finishSecondary(request, .reject, PolicyMessages.missingFactor, reason: "the password field is no factor or passcode")
+            }
+            return await secondFactor(request, after: PrimaryAccept(), factor: factor)
+        }
+        if let refusal = limiter.checkPrimary(user: request.identity.normalized, address: request.clientAddress, now: clock.monotonic()) {
+            return finishPrimary(request, .reject, PolicyMessages.lockedOut, reason: refusal.description)
+        }
+
+        var password = request.password
+        var factor: FactorAnswer?
+        let concatenation = section.mode == .concat || (section.mode == .auto && section.allowConcatenation)
+        if concatenation,
+            let split = ConcatenatedPassword.split(
+                request.password, delimiter: section.delimiter, delimitedPasswordLength: section.delimitedPasswordLength)
+        {
+            password = split.password
+            factor = split.factor
+        }
+
+        var outcome = await primary.authenticate(primaryRequest(request, password: password))
+        if factor != nil, case .rejected = outcome {
+            // The "factor" may have been the end of the password (`pass,word`): try the whole text.
+            factor = nil
+            outcome = await primary.authenticate(primaryRequest(request, password: request.password))
+        }
+        if section.mode == .concat, factor == nil, case .accepted = outcome {
+            return finishPrimary(request, .reject, PolicyMessages.missingFactor, reason: "concat section and no factor after the password")
+        }
+        return await primaryDecided(outcome, request, factor: factor)
+    }
+
+    // MARK: - The answer to a challenge
+
+    /// Continues a login whose challenge the user answered. The front has already checked that
+    /// the sealed continuation is authentic, unexpired, unused and bound to this client, user and
+    /// section; the user name is checked again here.
+    public func resume(_ continuation: LoginContinuation, answer: Password, request: LoginRequest) async -> Decision {
+        guard continuation.username == request.identity.raw else {
+            return finishSecondary(request, .reject, PolicyMessages.challengeMismatch, reason: "challenge answered for another user")
+        }
+        switch continuation.stage {
+        case .upstreamChallenge(let state):
+            if let refusal = limiter.checkPrimary(user: request.identity.normalized, address: request.clientAddress, now: clock.monotonic()) {
+                return finishPrimary(request, .reject, PolicyMessages.lockedOut, reason: refusal.description)
+            }
+            var upstream = primaryRequest(request, password: answer)
+            upstream.upstreamState = state
+            return await primaryDecided(await primary.authenticate(upstream), request, factor: nil)
+
+        case .secondFactor(let menu):
+            let accept = PrimaryAccept(
+                distinguishedName: continuation.distinguishedName, passThroughAttributes: continuation.passThroughAttributes)
+            let text = (answer.text ?? "").trimmingCharacters(in: .whitespaces)
+            if let number = Int(text), number >= 1, number <= menu.count, menu.count > 0 {
+                let entry = menu[number - 1]
+                let factor: DuoFactor = switch entry.factor {
+                case "push": .push
+                case "phone": .phone
+                case "sms": .sms
+                default: .auto
+                }
+                return await auth(request, after: accept, factor: factor, device: entry.device, continuation: continuation)
+            }
+            guard let typed = FactorAnswer.parse(text) else {
+                return retryOrReject(continuation, request, reason: "the answer is no menu number, factor or passcode")
+            }
+            let devices = menu.map { DuoDevice(device: $0.device, capabilities: [$0.factor]) }
+            switch Self.resolve(typed, devices: devices) {
+            case .success(let (factor, device)):
+                return await auth(request, after: accept, factor: factor, device: device, continuation: continuation)
+            case .failure(let message):
+                return retryOrReject(continuation, request, reason: message.text)
+            }
+        }
+    }
+
+    // MARK: - Steps
+
+    private func primaryRequest(_ request: LoginRequest, password: Password) -> PrimaryRequest {
+        PrimaryRequest(
+            username: request.identity.directoryUsername, password: password, clientAddress: request.clientAddress,
+            forwardedAttributes: request.forwardedAttributes)
+    }
+
+    private func primaryDecided(_ outcome: PrimaryOutcome, _ request: LoginRequest, factor: FactorAnswer?) async -> Decision {
+        switch outcome {
+        case .accepted(let accept):
+            emit(request, .primary, .allow, "Primary authentication succeeded", dn: accept.distinguishedName)
+            if section.isExempt(request.identity, distinguishedName: accept.distinguishedName) {
+                return finishSecondary(
+                    request, .accept(accept, withoutSecondFactor: true), PolicyMessages.exempt, reason: "exempt user",
+                    dn: accept.distinguishedName)
+            }
+            return await secondFactor(request, after: accept, factor: factor)
+
+        case .rejected(let rejection):
+            limiter.recordPrimaryFailure(user: request.identity.normalized, address: request.clientAddress, now: clock.monotonic())
+            return finishPrimary(
+                request, .reject, PolicyMessages.primaryRejected, reason: "\(primary.name): \(rejection)",
+                attributes: rejection.passThroughAttributes)
+
+        case .unavailable(let diagnostic):
+            logger.error(
+                "primary authentication unavailable",
+                metadata: ["section": "\(section.name)", "primary": "\(primary.name)", "reason": "\(diagnostic)"])
+            return finishPrimary(request, .reject, PolicyMessages.primaryUnavailable, reason: "\(primary.name) unavailable: \(diagnostic)")
+
+        case .challenged(let challenge):
+            let continuation = LoginContinuation(
+                username: request.identity.raw, stage: .upstreamChallenge(state: challenge.state), distinguishedName: nil,
+                passThrough: [], attemptsLeft: section.challengeAttempts)
+            return .challenge(.init(prompt: challenge.message, continuation: continuation, attributes: challenge.passThroughAttributes))
+        }
+    }
+
+    private func secondFactor(_ request: LoginRequest, after accept: PrimaryAccept, factor: FactorAnswer?) async -> Decision {
+        let devices: [DuoDevice]
+        do {
+            switch try await duo.preauth(username: request.identity.duoUsername, ipAddress: request.clientAddress) {
+            case .allow(let message):
+                return finishSecondary(
+                    request, .accept(accept, withoutSecondFactor: true), message, reason: "Duo preauth allow",
+                    dn: accept.distinguishedName)
+            case .deny(let message):
+                return finishSecondary(request, .reject, message, reason: "Duo preauth deny", dn: accept.distinguishedName)
+            case .enroll(let message, let portalURL):
+                return finishSecondary(
+                    request, .reject, PolicyMessages.enroll(message, portalURL: portalURL), reason: "Duo preauth enroll",
+                    dn: accept.distinguishedName)
+            case .auth(let userDevices, _):
+                devices = userDevices
+            }
+        } catch {
+            return duoFailed(error, step: "preauth", request, after: accept)
+        }
+
+        if let factor {
+            switch Self.resolve(factor, devices: devices) {
+            case .success(let (duoFactor, device)):
+                return await auth(request, after: accept, factor: duoFactor, device: device, continuation: nil)
+            case .failure(let message):
+                return finishSecondary(request, .reject, message.text, reason: message.text, dn: accept.distinguishedName)
+            }
+        }
+        if section.mode == .challenge {
+            return challenge(request, after: accept, menu: Self.menu(factors: section.factors, devices: devices))
+        }
+        switch section.factors[0] {
+        case .auto: return await auth(request, after: accept, factor: .auto, device: "auto", continuation: nil)
+        case .push: return await auth(request, after: accept, factor: .push, device: "auto", continuation: nil)
+        case .phone: return await auth(request, after: accept, factor: .phone, device: "auto", continuation: nil)
+        case .sms: return await auth(request, after: accept, factor: .sms, device: "auto", continuation: nil)
+        case .passcode: return challenge(request, after: accept, menu: [])
+        }
+    }
+
+    private func challenge(_ request: LoginRequest, after accept: PrimaryAccept, menu: [LoginContinuation.MenuEntry]) -> Decision {
+        let continuation = LoginContinuation(
+            username: request.identity.raw, stage: .secondFactor(menu: menu), distinguishedName: accept.distinguishedName,
+            passThrough: LoginContinuation.store(accept.passThroughAttributes), attemptsLeft: section.challengeAttempts)
+        let prompt = menu.isEmpty ? PolicyMessages.passcodePrompt : PolicyMessages.menu(username: request.identity.raw, entries: menu)
+        return .challenge(.init(prompt: prompt, continuation: continuation, attributes: []))
+    }
+
+    /// The Duo auth call. `continuation` is set when this answers a challenge: a wrong passcode
+    /// or an SMS batch then asks again while answers are left.
+    private func auth(
+        _ request: LoginRequest, after accept: PrimaryAccept, factor: DuoFactor, device: String, continuation: LoginContinuation?
+    ) async -> Decision {
+        switch factor {
+        case .auto, .push, .phone:
+            if let refusal = limiter.admitPush(user: request.identity.normalized, now: clock.monotonic()) {
+                return finishSecondary(request, .reject, PolicyMessages.tooManyPushes, reason: refusal.description, factor: factor)
+            }
+        case .sms, .passcode:
+            break
+        }
+        let result: DuoAuthResult
+        do {
+            result = try await duo.auth(
+                DuoAuthRequest(
+                    username: request.identity.duoUsername, factor: factor, device: device, ipAddress: request.clientAddress,
+                    pushInfo: section.pushInfo))
+        } catch {
+            return duoFailed(error, step: "auth", request, after: accept, factor: factor)
+        }
+        switch result {
+        case .allow(let message):
+            return finishSecondary(
+                request, .accept(accept, withoutSecondFactor: false), message, reason: "Duo auth allow", factor: factor,
+                dn: accept.distinguishedName)
+        case .deny(let message, let status):
+            if let continuation, factor != .auto, factor != .push, factor != .phone {
+                // A wrong passcode, or the SMS batch was sent: ask again while answers are left.
+                return retryOrReject(continuation, request, reason: "Duo auth \(status)", prompt: message)
+            }
+            return finishSecondary(
+                request, .reject, message, reason: "Duo auth deny (\(status))", factor: factor, dn: accept.distinguishedName)
+        }
+    }
+
+    private func retryOrReject(_ continuation: LoginContinuation, _ request: LoginRequest, reason: String, prompt: String? = nil) -> Decision {
+        guard continuation.attemptsLeft > 1 else {
+            return finishSecondary(request, .reject, PolicyMessages.tooManyAnswers, reason: "\(reason); no answers left")
+        }
+        var next = continuation
+        next.attemptsLeft -= 1
+        let menuPrompt: String
+        if case .secondFactor(let menu) = continuation.stage, !menu.isEmpty {
+            menuPrompt = PolicyMessages.menu(username: request.identity.raw, entries: menu)
+        } else {
+            menuPrompt = PolicyMessages.passcodePrompt
+        }
+        let text = prompt.map { "\($0)\n\n\(menuPrompt)" } ?? menuPrompt
+        return .challenge(.init(prompt: text, continuation: next, attributes: []))
+    }
+
+    /// Failmode, applied once: the first Duo failure of a login decides it.
+    private func duoFailed(_ failure: DuoFailure, step: String, _ request: LoginRequest, after accept: PrimaryAccept, factor: DuoFactor? = nil) -> Decision {
+        let safe = step == "preauth" ? PolicyMessages.failmodeSafePreauth : PolicyMessages.failmodeSafeAuth
+        let secure = step == "preauth" ? PolicyMessages.failmodeSecurePreauth : PolicyMessages.failmodeSecureAuth
+        if section.failmode.allows(failure) {
+            logger.warning(
+                "fail-open: Duo failed and failmode=safe let the login in on the primary factor alone",
+                metadata: [
+                    "section": "\(section.name)", "user": "\(request.identity.raw)", "step": "\(step)",
+                    "failure": "\(failure.kind)", "diagnostic": "\(failure.diagnostic)",
+                ])
+            return finishSecondary(
+                request, .accept(accept, withoutSecondFactor: true), safe, reason: "Duo \(step) failed (\(failure.kind)); failmode safe",
+                factor: factor, dn: accept.distinguishedName)
+        }
+        let message = failure.failmodeClass == .refused ? PolicyMessages.duoRefused : secure
+        return finishSecondary(
+            request, .reject, message,
+            reason: "Duo \(step) failed (\(failure.kind)): \(failure.diagnostic); failmode \(section.failmode.rawValue)",
+            factor: factor, dn: accept.distinguishedName)
+    }
+
+    // MARK: - Factors and devices
+
+    struct FactorMessage: Error {
+        var text: String
+    }
+
+    /// The Duo factor and device for a typed factor: `push2` is the user's second device that can
+    /// receive pushes, in preauth's order.
+    static func resolve(_ answer: FactorAnswer, devices: [DuoDevice]) -> Result<(DuoFactor, String), FactorMessage> {
+        let (factor, number): (DuoFactor, Int?) =
+            switch answer {
+            case .push(let number): (.push, number)
+            case .phone(let number): (.phone, number)
+            case .sms(let number): (.sms, number)
+            case .passcode(let code): (.passcode(code), nil)
+            }
+        guard let number, let capability = answer.capability else { return .success((factor, "auto")) }
+        let capable = devices.filter { $0.capabilities.contains(capability) }
+        guard number <= capable.count else {
+            return .failure(FactorMessage(text: PolicyMessages.noSuchDevice(answer, number: number)))
+        }
+        return .success((factor, capable[number - 1].device))
+    }
+
+    /// The challenge menu: one entry per factor and capable device, in the order of `factors`.
+    static func menu(factors: [FactorChoice], devices: [DuoDevice]) -> [LoginContinuation.MenuEntry] {
+        var entries: [LoginContinuation.MenuEntry] = []
+        for choice in factors {
+            switch choice {
+            case .auto:
+                entries.append(.init(factor: "auto", device: "auto", label: "Duo Push or phone call to your default device"))
+            case .push, .phone, .sms:
+                for device in devices where device.capabilities.contains(choice.rawValue) {
+                    let name = device.number ?? device.name ?? device.device
+                    let label = switch choice {
+                    case .push: "Duo Push to \(name)"
+                    case .phone: "Phone call to \(name)"
+                    default: "SMS passcodes to \(name)"
+                    }
+                    entries.append(.init(factor: choice.rawValue, device: device.device, label: label))
+                }
+            case .passcode:
+                break
+            }
+        }
+        return entries
+    }
+
+    // MARK: - Finishing: one log line, one auth event, the decision
+
+    enum Verdict {
+        case accept(PrimaryAccept, withoutSecondFactor: Bool)
+        case reject
+    }
+
+    private func finishPrimary(_ request: LoginRequest, _ verdict: Verdict, _ message: String, reason: String, attributes: [RADIUSAttribute] = []) -> Decision {
+        finish(request, .primary, verdict, message, reason: reason, factor: nil, dn: nil, rejectAttributes: attributes)
+    }
+
+    private func finishSecondary(
+        _ request: LoginRequest, _ verdict: Verdict, _ message: String, reason: String, factor: DuoFactor? = nil, dn: String? = nil
+    ) -> Decision {
+        finish(request, .secondary, verdict, message, reason: reason, factor: factor, dn: dn, rejectAttributes: [])
+    }
+
+    private func finish(
+        _ request: LoginRequest, _ stage: AuthEvent.Stage, _ verdict: Verdict, _ message: String, reason: String, factor: DuoFactor?,
+        dn: String?, rejectAttributes: [RADIUSAttribute]
+    ) -> Decision {
+        let decision: Decision
+        let status: AuthEvent.Status
+        switch verdict {
+        case .accept(let accept, let withoutSecondFactor):
+            decision = .accept(.init(message: message, attributes: accept.passThroughAttributes, withoutSecondFactor: withoutSecondFactor))
+            status = .allow
+        case .reject:
+            decision = .reject(.init(message: message, attributes: rejectAttributes))
+            status = .reject
+        }
+        emit(request, stage, status, message, factor: factor, dn: dn)
+        logger.info(
+            "login \(status == .allow ? "accepted" : "rejected")",
+            metadata: [
+                "section": "\(section.name)", "user": "\(request.identity.raw)", "client": "\(request.clientAddress ?? "-")",
+                "stage": "\(stage == .primary ? "primary" : "duo")", "reason": "\(reason)",
+            ])
+        return decision
+    }
+
+    private func emit(_ request: LoginRequest, _ stage: AuthEvent.Stage, _ status: AuthEvent.Status, _ message: String, factor: DuoFactor? = nil, dn: String?) {
+        events.record(
+            AuthEvent(
+                timestamp: clock.wall(), message: message, username: request.identity.raw, stage: stage, status: status,
+                clientIP: request.clientAddress, serverSection: section.name, serverSectionIntegrationKey: section.integrationKey,
+                factor: factor.map(Self.eventFactorName), hostname: hostname, distinguishedName: dn ?? request.bindDN))
+    }
+
+    /// Duo's names for factors in its logs.
+    static func eventFactorName(_ factor: DuoFactor) -> String {
+        switch factor {
+        case .auto: "auto"
+        case .push: "duo_push"
+        case .phone: "phone_call"
+        case .sms: "sms_passcode"
+        case .passcode: "passcode"
+        }
+    }
+}
