@@ -10,9 +10,11 @@ public enum FactorAnswer: Sendable, Hashable, CustomStringConvertible {
     /// A passcode from Duo Mobile, a hardware token, an SMS batch or a bypass code.
     case passcode(String)
 
-    /// Duo passcodes are 6 to 9 digits; YubiKey OTPs, which Duo also accepts as passcodes, are
-    /// 44 modhex letters. Anything longer is not a passcode.
+    /// Duo passcodes, token codes and bypass codes are digits (6 to 9 of them); YubiKey OTPs,
+    /// which Duo also accepts as passcodes, are 44 modhex letters. Anything longer is no passcode.
     public static let maximumPasscodeLength = 64
+    /// A YubiKey OTP is a 12-character public ID and a 32-character token in modhex.
+    static let minimumOTPLength = 32
     /// `push99` is the highest device number understood.
     static let maximumDeviceNumber = 99
 
@@ -28,11 +30,14 @@ public enum FactorAnswer: Sendable, Hashable, CustomStringConvertible {
                 return make(number)
             }
         }
-        guard !text.isEmpty, text.utf8.count <= maximumPasscodeLength,
-            text.utf8.allSatisfy({ $0.isASCIIAlphanumeric })
-        else { return nil }
-        return .passcode(text)
+        guard !text.isEmpty, text.utf8.count <= maximumPasscodeLength else { return nil }
+        let digits = text.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+        let otp = text.utf8.count >= minimumOTPLength && text.utf8.allSatisfy { modhex.contains($0) }
+        return digits || otp ? .passcode(text) : nil
     }
+
+    /// YubiKey's modhex alphabet.
+    private static let modhex = Set("cbdefghijklnrtuv".utf8)
 
     /// Which capability a device needs for this factor (`nil` for passcodes, which need none).
     var capability: String? {
@@ -59,9 +64,3 @@ extension Character {
     var isASCIIDigit: Bool { isASCII && isNumber }
 }
 
-extension UInt8 {
-    var isASCIIAlphanumeric: Bool {
-        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(self) || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(self)
-            || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(self)
-    }
-}
