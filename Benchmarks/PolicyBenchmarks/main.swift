@@ -1,2 +1,2 @@
-// Filled in by the policy engine and the local users file.
-print("PolicyBenchmarks: nothing to measure yet")
+// `swift run -c release PolicyBenchmarks`
+await runPolicyEngineBenchmark()

@@ -27,7 +27,7 @@ public struct LoginIdentity: Sendable, Hashable, CustomStringConvertible {
     /// The comparison form for exemptions and limits: Unicode lower case of the raw name. Swift
     /// compares and hashes strings by canonical equivalence, so NFC and NFD spellings match too;
     /// compatibility forms (fullwidth letters) do not, which errs on the side of asking Duo.
-    public var normalized: String { raw.lowercased() }
+    public let normalized: String
 
     /// RFC 2865 §5.1 allows a User-Name of up to 253 octets; LDAP names fit the same bound.
     public static let maximumLength = 253
@@ -55,6 +55,7 @@ public struct LoginIdentity: Sendable, Hashable, CustomStringConvertible {
 
     private init(raw: String) {
         self.raw = raw
+        self.normalized = raw.lowercased()
         if let backslash = raw.firstIndex(of: "\\") {
             let domain = String(raw[..<backslash])
             self.realm = domain.isEmpty ? nil : .prefix(domain)
