@@ -63,6 +63,7 @@ let package = Package(
                 "RADIUSWire",
                 "LDAPWire",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
         // Primary authenticators that Policy calls: LDAP / Active Directory, upstream RADIUS, a
@@ -181,6 +182,7 @@ let package = Package(
                 "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "InMemoryLogging", package: "swift-log"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
             ]
         ),
         .testTarget(

@@ -58,6 +58,11 @@ import Testing
         let failOpenLines = harness.logs.entries.filter { $0.message.description.hasPrefix("fail-open") }
         #expect(failOpenLines.count == (opens ? 1 : 0))
         #expect(failOpenLines.allSatisfy { $0.level == .warning })
+        let failOpens = try harness.metrics.expectCounter("twofold_failmode_open_total", [("section", "radius_server_auto")])
+        #expect(failOpens.totalValue == (opens ? 1 : 0))
+        let result = opens ? "accept" : "reject"
+        let logins = try harness.metrics.expectCounter("twofold_logins_total", [("section", "radius_server_auto"), ("result", result)])
+        #expect(logins.totalValue == 1)
     }
 
     @Test func theClassesMatchTheDesignTable() {

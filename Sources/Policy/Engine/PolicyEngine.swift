@@ -1,6 +1,7 @@
 import DuoAPI
 import Foundation
 import Logging
+import Metrics
 import RADIUSWire
 
 /// Decides logins for one server section: limits -> primary -> exemptions -> Duo preauth ->
@@ -17,6 +18,26 @@ public struct PolicyEngine: Sendable {
     let logger: Logger
     let hostname: String
     let clock: PolicyClock
+    let counters: Counters
+
+    /// `twofold_logins_total{section, result}` and `twofold_failmode_open_total{section}`, made
+    /// once per section so that a login only increments.
+    struct Counters: Sendable {
+        let accepted: Counter
+        let rejected: Counter
+        let challenged: Counter
+        let failOpen: Counter
+
+        init(section: String, factory: any MetricsFactory) {
+            func logins(_ result: String) -> Counter {
+                Counter(label: "twofold_logins_total", dimensions: [("section", section), ("result", result)], factory: factory)
+            }
+            accepted = logins("accept")
+            rejected = logins("reject")
+            challenged = logins("challenge")
+            failOpen = Counter(label: "twofold_failmode_open_total", dimensions: [("section", section)], factory: factory)
+        }
+    }
 
     public init(
         section: SectionPolicy,
@@ -26,7 +47,8 @@ public struct PolicyEngine: Sendable {
         events: any AuthEventSink = DiscardingAuthEventSink(),
         logger: Logger = Logger(label: "twofold.policy"),
         hostname: String = ProcessInfo.processInfo.hostName,
-        clock: PolicyClock = PolicyClock(monotonic: { .now }, wall: { Date().timeIntervalSince1970 })
+        clock: PolicyClock = PolicyClock(monotonic: { .now }, wall: { Date().timeIntervalSince1970 }),
+        metricsFactory: any MetricsFactory = MetricsSystem.factory
     ) {
         self.section = section
         self.primary = primary
@@ -36,12 +58,33 @@ public struct PolicyEngine: Sendable {
         self.logger = logger
         self.hostname = hostname
         self.clock = clock
+        self.counters = Counters(section: section.name, factory: metricsFactory)
     }
 
     // MARK: - A new login
 
     /// Decides a login from its first request.
     public func authenticate(_ request: LoginRequest) async -> Decision {
+        counted(await decide(request))
+    }
+
+    /// Continues a login whose challenge the user answered. The front has already checked that
+    /// the sealed continuation is authentic, unexpired, unused and bound to this client, user and
+    /// section; the user name is checked again here.
+    public func resume(_ continuation: LoginContinuation, answer: Password, request: LoginRequest) async -> Decision {
+        counted(await decide(continuation, answer: answer, request: request))
+    }
+
+    private func counted(_ decision: Decision) -> Decision {
+        switch decision {
+        case .accept: counters.accepted.increment()
+        case .reject: counters.rejected.increment()
+        case .challenge: counters.challenged.increment()
+        }
+        return decision
+    }
+
+    private func decide(_ request: LoginRequest) async -> Decision {
         if section.mode == .duoOnly {
             // The password field is the factor; there is no primary to guess against.
             guard let text = request.password.text, let factor = FactorAnswer.parse(text) else {
@@ -78,10 +121,7 @@ public struct PolicyEngine: Sendable {
 
     // MARK: - The answer to a challenge
 
-    /// Continues a login whose challenge the user answered. The front has already checked that
-    /// the sealed continuation is authentic, unexpired, unused and bound to this client, user and
-    /// section; the user name is checked again here.
-    public func resume(_ continuation: LoginContinuation, answer: Password, request: LoginRequest) async -> Decision {
+    private func decide(_ continuation: LoginContinuation, answer: Password, request: LoginRequest) async -> Decision {
         guard continuation.username == request.identity.raw else {
             return finishSecondary(request, .reject, PolicyMessages.challengeMismatch, reason: "challenge answered for another user")
         }
@@ -267,6 +307,7 @@ public struct PolicyEngine: Sendable {
         let safe = step == "preauth" ? PolicyMessages.failmodeSafePreauth : PolicyMessages.failmodeSafeAuth
         let secure = step == "preauth" ? PolicyMessages.failmodeSecurePreauth : PolicyMessages.failmodeSecureAuth
         if section.failmode.allows(failure) {
+            counters.failOpen.increment()
             logger.warning(
                 "fail-open: Duo failed and failmode=safe let the login in on the primary factor alone",
                 metadata: [

@@ -1,6 +1,7 @@
 import DuoAPI
 import InMemoryLogging
 import Logging
+import MetricsTestKit
 import Policy
 import RADIUSWire
 import Synchronization
@@ -114,6 +115,7 @@ struct Harness {
     let events = CollectedEvents()
     let clock = ManualClock()
     let logs = InMemoryLogHandler()
+    let metrics = TestMetrics()
     let engine: PolicyEngine
 
     init(section: SectionPolicy = Harness.section(), primary: FakePrimary = FakePrimary(), duo: FakeDuo = FakeDuo()) {
@@ -121,7 +123,7 @@ struct Harness {
         self.duo = duo
         self.engine = PolicyEngine(
             section: section, primary: primary, duo: duo, events: events, logger: Logger(label: "policy-test") { [logs] _ in logs },
-            hostname: "proxy-test", clock: clock.policyClock)
+            hostname: "proxy-test", clock: clock.policyClock, metricsFactory: metrics)
     }
 
     static func section(
