@@ -201,6 +201,10 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "ProxyTests",
+            dependencies: ["Proxy", "TestSupport"]
+        ),
+        .testTarget(
             name: "InteropTests",
             dependencies: [
                 "RADIUSWire",
