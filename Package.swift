@@ -202,7 +202,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ProxyTests",
-            dependencies: ["Proxy", "TestSupport"]
+            dependencies: ["Proxy", "Policy", "LDAPWire", "TestSupport"]
         ),
         .testTarget(
             name: "InteropTests",
