@@ -64,6 +64,12 @@ public struct LoginContinuation: Sendable, Hashable, Codable {
         public var factor: String
         public var device: String
         public var label: String
+
+        public init(factor: String, device: String, label: String) {
+            self.factor = factor
+            self.device = device
+            self.label = label
+        }
     }
 
     /// The identity's raw name: the answer must come for the same user.
@@ -76,9 +82,22 @@ public struct LoginContinuation: Sendable, Hashable, Codable {
     /// Answers still accepted before the login is rejected.
     public var attemptsLeft: Int
 
+    public init(username: String, stage: Stage, distinguishedName: String?, passThrough: [StoredAttribute], attemptsLeft: Int) {
+        self.username = username
+        self.stage = stage
+        self.distinguishedName = distinguishedName
+        self.passThrough = passThrough
+        self.attemptsLeft = attemptsLeft
+    }
+
     public struct StoredAttribute: Sendable, Hashable, Codable {
         public var type: UInt8
         public var value: [UInt8]
+
+        public init(type: UInt8, value: [UInt8]) {
+            self.type = type
+            self.value = value
+        }
     }
 
     var passThroughAttributes: [RADIUSAttribute] {
