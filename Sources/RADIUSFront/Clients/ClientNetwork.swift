@@ -1,3 +1,4 @@
+import Foundation
 /// The addresses a `radius_ip_N` line admits: one address, a CIDR network, an address with a
 /// netmask, or a range, as the reference proxy reads them.
 ///
@@ -32,10 +33,10 @@ public struct ClientNetwork: Hashable, Sendable, CustomStringConvertible {
     }
 
     public static func parse(_ text: String) throws(ParseError) -> ClientNetwork {
-        let text = text.trimmingCharacters(in: " \t")
+        let text = text.trimmingCharacters(in: .whitespaces)
         if let dash = text.firstIndex(of: "-") {
-            guard let low = IPAddress(String(text[..<dash]).trimmingCharacters(in: " ")),
-                let high = IPAddress(String(text[text.index(after: dash)...]).trimmingCharacters(in: " "))
+            guard let low = IPAddress(String(text[..<dash]).trimmingCharacters(in: .whitespaces)),
+                let high = IPAddress(String(text[text.index(after: dash)...]).trimmingCharacters(in: .whitespaces))
             else { throw ParseError(description: "'\(text)' is not a range of two addresses (192.0.2.10-192.0.2.20)") }
             guard low.family == high.family, low.value <= high.value else {
                 throw ParseError(description: "'\(text)': a range runs from the lower address to the higher one, in one family")
@@ -80,15 +81,5 @@ public struct ClientNetwork: Hashable, Sendable, CustomStringConvertible {
     private static func prefixLength(ofMask mask: UInt32) -> Int? {
         let ones = mask.leadingZeroBitCount == 0 ? (~mask).leadingZeroBitCount : 0
         return mask == (ones == 0 ? 0 : UInt32.max << (32 - ones)) ? ones : nil
-    }
-}
-
-extension String {
-    fileprivate func trimmingCharacters(in set: String) -> String {
-        let characters = Set(set)
-        guard let first = firstIndex(where: { !characters.contains($0) }), let last = lastIndex(where: { !characters.contains($0) }) else {
-            return ""
-        }
-        return String(self[first...last])
     }
 }

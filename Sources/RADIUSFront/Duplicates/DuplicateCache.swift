@@ -70,6 +70,17 @@ public struct DuplicateCache: Sendable {
         }
     }
 
+    /// The state of a key without adding it (used when there is no room for new work, so that
+    /// answered retransmits are still served).
+    public mutating func lookupExisting(_ key: Key, now: ContinuousClock.Instant) -> Lookup? {
+        expire(now: now)
+        switch entries[key] {
+        case .inFlight?: return .inFlight
+        case .answered(let reply, _)?: return .answered(reply)
+        case nil: return nil
+        }
+    }
+
     /// The login was answered with `reply`: keep it for retransmits.
     public mutating func complete(_ key: Key, reply: [UInt8], now: ContinuousClock.Instant) {
         let expires = now + replyLifetime

@@ -1,0 +1,109 @@
+import Logging
+import NIOCore
+import NIOPosix
+import RADIUSWire
+import Synchronization
+
+/// A UDP socket serving the RADIUS server sections that share one (interface, port).
+///
+/// The read loop only runs the gate (cheap, synchronous); each login runs in its own child task
+/// and writes its reply when Policy has decided, so a push that takes a minute holds nothing but
+/// its own task. The gate bounds how many run at once.
+public final class RADIUSListener: Sendable {
+    public typealias Datagram = AddressedEnvelope<ByteBuffer>
+
+    private let channel: NIOAsyncChannel<Datagram, Datagram>
+    private let gate: Mutex<RADIUSRequestGate>
+    private let drops = Mutex(DropLog())
+    private let processor: RADIUSLoginProcessor
+    private let logger: Logger
+
+    /// The bound address (with the port chosen when 0 was asked for).
+    public let localAddress: SocketAddress
+
+    private init(
+        channel: NIOAsyncChannel<Datagram, Datagram>, gate: RADIUSRequestGate, processor: RADIUSLoginProcessor, logger: Logger,
+        localAddress: SocketAddress
+    ) {
+        self.channel = channel
+        self.gate = Mutex(gate)
+        self.processor = processor
+        self.logger = logger
+        self.localAddress = localAddress
+    }
+
+    /// Binds the socket. `host` is an IPv4 or IPv6 address (`interface` of the sections).
+    public static func bind(
+        host: String, port: Int, sections: [RADIUSServerSection], limits: RADIUSRequestGate.Limits = .init(),
+        challenges: ChallengeStates = ChallengeStates(), logger: Logger = Logger(label: "twofold.radius"),
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws -> RADIUSListener {
+        let channel = try await DatagramBootstrap(group: group)
+            .channelOption(.socketOption(.so_reuseaddr), value: 1)
+            .bind(host: host, port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try NIOAsyncChannel<Datagram, Datagram>(wrappingChannelSynchronously: channel)
+                }
+            }
+        guard let address = channel.channel.localAddress else { throw ChannelError.unknownLocalAddress }
+        return RADIUSListener(
+            channel: channel, gate: RADIUSRequestGate(sections: sections, limits: limits),
+            processor: RADIUSLoginProcessor(sections: sections, challenges: challenges), logger: logger, localAddress: address)
+    }
+
+    /// Serves until the socket is closed (``close()``), then waits for the logins in progress.
+    public func run() async throws {
+        try await channel.executeThenClose { inbound, outbound in
+            try await withThrowingDiscardingTaskGroup { group in
+                for try await datagram in inbound {
+                    guard let sourceText = datagram.remoteAddress.ipAddress, let source = IPAddress(sourceText),
+                        let port = datagram.remoteAddress.port
+                    else { continue }
+                    let bytes = Array(datagram.data.readableBytesView)
+                    let action = gate.withLock { $0.receive(bytes, from: source, port: port, now: .now) }
+                    switch action {
+                    case .drop(let reason):
+                        if let line = drops.withLock({ $0.record(reason, now: .now) }) {
+                            logger.warning("\(line)", metadata: ["listener": "\(localAddress)"])
+                        }
+                    case .resend(let reply), .reply(let reply):
+                        try await outbound.write(Datagram(remoteAddress: datagram.remoteAddress, data: ByteBuffer(bytes: reply)))
+                    case .login(let login):
+                        let remote = datagram.remoteAddress
+                        group.addTask {
+                            let outcome = await self.processor.process(login)
+                            self.gate.withLock { $0.complete(login.key, reply: outcome.reply, now: .now) }
+                            if let refusal = outcome.refusal {
+                                self.logger.info("request refused", metadata: ["client": "\(source)", "reason": "\(refusal)"])
+                            }
+                            try? await outbound.write(Datagram(remoteAddress: remote, data: ByteBuffer(bytes: outcome.reply)))
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Logins being decided right now.
+    public var loginsInFlight: Int { gate.withLock { $0.loginsInFlight } }
+
+    /// Graceful stop: new logins are refused at once, the ones in progress get up to `grace` to
+    /// answer (a pending push included), then the socket closes and ``run()`` returns.
+    public func shutdown(grace: Duration) async {
+        gate.withLock { $0.accepting = false }
+        let deadline = ContinuousClock.now + grace
+        while loginsInFlight > 0, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        let left = loginsInFlight
+        if left > 0 {
+            logger.warning("closing with logins still in progress", metadata: ["listener": "\(localAddress)", "logins": "\(left)"])
+        }
+        await close()
+    }
+
+    /// Closes the socket now; ``run()`` returns once the logins in progress have ended.
+    public func close() async {
+        try? await channel.channel.close()
+    }
+}

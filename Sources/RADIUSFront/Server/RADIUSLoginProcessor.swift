@@ -1,0 +1,131 @@
+import Foundation
+import Policy
+import RADIUSWire
+import Synchronization
+
+/// Turns an authentic Access-Request into a Policy call and the Decision into the reply: the
+/// part of the RADIUS front between the gate and the socket.
+public final class RADIUSLoginProcessor: Sendable {
+    public let sections: [RADIUSServerSection]
+    private let challenges: Mutex<ChallengeStates>
+    private let clock: @Sendable () -> ContinuousClock.Instant
+
+    public init(
+        sections: [RADIUSServerSection], challenges: ChallengeStates = ChallengeStates(),
+        clock: @escaping @Sendable () -> ContinuousClock.Instant = { .now }
+    ) {
+        self.sections = sections
+        self.challenges = Mutex(challenges)
+        self.clock = clock
+    }
+
+    /// Attributes of the device's request that never travel further: credentials, hop-by-hop
+    /// state and integrity attributes.
+    static let notForwarded: Set<RADIUSAttributeType> = [
+        .userName, .userPassword, .chapPassword, .chapChallenge, .state, .proxyState, .messageAuthenticator, .eapMessage,
+    ]
+
+    /// What happened, for the listener's log line.
+    public struct Outcome: Sendable {
+        public var reply: [UInt8]
+        public var code: RADIUSCode
+        /// Why the request was refused before Policy, if it was.
+        public var refusal: String?
+    }
+
+    public func process(_ login: RADIUSRequestGate.PendingLogin) async -> Outcome {
+        let section = sections[login.sectionIndex]
+        let packet = login.packet
+
+        guard let nameAttribute = packet[.userName] else { return refuse(login, "the request has no User-Name") }
+        let identity: LoginIdentity
+        do {
+            identity = try LoginIdentity.parse(octets: nameAttribute.value)
+        } catch {
+            // SECURITY.md: refused before any lookup; the name itself is not logged.
+            return refuse(login, "User-Name refused: \(error)")
+        }
+        if packet[.chapPassword] != nil {
+            return refuse(login, "CHAP-Password: twofold needs the password itself (PAP) to check it and to read a factor from it")
+        }
+        let passwords = packet.all(.userPassword)
+        guard passwords.count == 1 else {
+            return refuse(login, passwords.isEmpty ? "the request has no User-Password" : "the request has \(passwords.count) User-Password attributes")
+        }
+        let password: Password
+        do {
+            password = Password(try RADIUSUserPassword.unhide(passwords[0].value, secret: login.secret, authenticator: packet.authenticator))
+        } catch {
+            return refuse(login, "\(error)")
+        }
+
+        let request = LoginRequest(
+            identity: identity, password: password, clientAddress: Self.clientAddress(packet, attribute: section.clientIPAttribute),
+            context: .radius(forwardedAttributes: packet.attributes.filter { !Self.notForwarded.contains($0.type) }))
+        let binding = ChallengeStates.Binding(client: login.key.source, username: identity.raw, section: section.name)
+
+        let decision: Decision
+        if let state = packet[.state] {
+            let now = clock()
+            switch challenges.withLock({ $0.redeem(state.value, by: binding, now: now) }) {
+            case .success(let continuation):
+                decision = await section.engine.resume(continuation, answer: password, request: request)
+            case .failure(let refusal):
+                return refuse(login, "challenge answer refused: \(refusal)", message: "This login expired; please start again")
+            }
+        } else {
+            decision = await section.engine.authenticate(request)
+        }
+        return reply(to: login, decision, binding: binding)
+    }
+
+    /// The user's address from `client_ip_attr`, when it holds an IP address (Duo's `ipaddr`
+    /// takes nothing else; a MAC in Calling-Station-Id is left out).
+    static func clientAddress(_ packet: RADIUSPacket, attribute: RADIUSAttributeType) -> String? {
+        guard let value = packet[attribute] else { return nil }
+        if let text = value.text, let address = IPAddress(text.trimmingCharacters(in: .whitespaces)) { return address.description }
+        if value.value.count == 4, let integer = value.integer { return IPAddress(v4: integer).description }
+        return nil
+    }
+
+    private func reply(to login: RADIUSRequestGate.PendingLogin, _ decision: Decision, binding: ChallengeStates.Binding) -> Outcome {
+        let code: RADIUSCode
+        var attributes: [RADIUSAttribute]
+        switch decision {
+        case .accept(let accept):
+            code = .accessAccept
+            attributes = accept.attributes.filter { $0.type != .replyMessage }
+            if !accept.message.isEmpty { attributes += RADIUSAttribute.replyMessages(accept.message) }
+        case .reject(let reject):
+            code = .accessReject
+            attributes = reject.attributes.filter { $0.type != .replyMessage }
+            if !reject.message.isEmpty { attributes += RADIUSAttribute.replyMessages(reject.message) }
+        case .challenge(let challenge):
+            let now = clock()
+            guard let token = challenges.withLock({ $0.issue(challenge.continuation, to: binding, now: now) }) else {
+                return refuse(login, "the table of pending challenges is full", message: "The server is busy; try again shortly")
+            }
+            code = .accessChallenge
+            attributes = challenge.attributes.filter { $0.type != .replyMessage && $0.type != .state }
+            attributes += RADIUSAttribute.replyMessages(challenge.prompt)
+            attributes.append(RADIUSAttribute(.state, token))
+        }
+        return encode(login, code, attributes, refusal: nil)
+    }
+
+    private func refuse(_ login: RADIUSRequestGate.PendingLogin, _ reason: String, message: String = "Access denied") -> Outcome {
+        encode(login, .accessReject, RADIUSAttribute.replyMessages(message), refusal: reason)
+    }
+
+    private func encode(_ login: RADIUSRequestGate.PendingLogin, _ code: RADIUSCode, _ attributes: [RADIUSAttribute], refusal: String?) -> Outcome {
+        let packet = RADIUSPacket.response(code, to: login.packet, attributes: attributes)
+        if let bytes = try? packet.encodeResponse(to: login.packet.authenticator, secret: login.secret) {
+            return Outcome(reply: bytes, code: code, refusal: refusal)
+        }
+        // Too long for one packet (pass-through attributes of an upstream): refuse rather than
+        // send a truncated authorization.
+        let fallback = RADIUSPacket.response(.accessReject, to: login.packet, attributes: RADIUSAttribute.replyMessages("Access denied"))
+        let bytes = (try? fallback.encodeResponse(to: login.packet.authenticator, secret: login.secret)) ?? []
+        return Outcome(reply: bytes, code: .accessReject, refusal: "the \(code) would exceed 4096 octets; sent Access-Reject")
+    }
+}

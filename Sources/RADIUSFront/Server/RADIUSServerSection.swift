@@ -1,0 +1,36 @@
+import Policy
+import RADIUSWire
+
+/// One `[radius_server_*]` section as the RADIUS front serves it.
+public struct RADIUSServerSection: Sendable {
+    /// A `radius_ip_N` / `radius_secret_N` pair.
+    public struct Client: Sendable, Hashable {
+        public var network: ClientNetwork
+        public var secret: [UInt8]
+
+        public init(network: ClientNetwork, secret: [UInt8]) {
+            self.network = network
+            self.secret = secret
+        }
+    }
+
+    public var name: String
+    public var clients: [Client]
+    /// `require_message_authenticator` (default true, BlastRADIUS CVE-2024-3596). When false, a
+    /// request without Message-Authenticator is accepted unless it carries Proxy-State.
+    public var requireMessageAuthenticator: Bool
+    /// `client_ip_attr`: the attribute holding the user's address, sent to Duo as `ipaddr`.
+    public var clientIPAttribute: RADIUSAttributeType
+    public var engine: PolicyEngine
+
+    public init(
+        name: String, clients: [Client], requireMessageAuthenticator: Bool = true,
+        clientIPAttribute: RADIUSAttributeType = .callingStationID, engine: PolicyEngine
+    ) {
+        self.name = name
+        self.clients = clients
+        self.requireMessageAuthenticator = requireMessageAuthenticator
+        self.clientIPAttribute = clientIPAttribute
+        self.engine = engine
+    }
+}
