@@ -54,35 +54,52 @@ public final class RADIUSListener: Sendable {
     /// Serves until the socket is closed (``close()``), then waits for the logins in progress.
     public func run() async throws {
         try await channel.executeThenClose { inbound, outbound in
-            try await withThrowingDiscardingTaskGroup { group in
-                for try await datagram in inbound {
-                    guard let sourceText = datagram.remoteAddress.ipAddress, let source = IPAddress(sourceText),
-                        let port = datagram.remoteAddress.port
-                    else { continue }
-                    let bytes = Array(datagram.data.readableBytesView)
-                    let action = gate.withLock { $0.receive(bytes, from: source, port: port, now: .now) }
-                    switch action {
-                    case .drop(let reason):
-                        if let line = drops.withLock({ $0.record(reason, now: .now) }) {
-                            logger.warning("\(line)", metadata: ["listener": "\(localAddress)"])
-                        }
-                    case .resend(let reply), .reply(let reply):
-                        try await outbound.write(Datagram(remoteAddress: datagram.remoteAddress, data: ByteBuffer(bytes: reply)))
-                    case .login(let login):
+            await withDiscardingTaskGroup { group in
+                do {
+                    for try await datagram in inbound {
+                        guard let login = await handle(datagram, outbound) else { continue }
                         let remote = datagram.remoteAddress
-                        group.addTask {
-                            let outcome = await self.processor.process(login)
-                            self.gate.withLock { $0.complete(login.key, reply: outcome.reply, now: .now) }
-                            if let refusal = outcome.refusal {
-                                self.logger.info("request refused", metadata: ["client": "\(source)", "reason": "\(refusal)"])
-                            }
-                            try? await outbound.write(Datagram(remoteAddress: remote, data: ByteBuffer(bytes: outcome.reply)))
-                        }
+                        group.addTask { await self.decide(login, replyTo: remote, outbound) }
                     }
+                } catch {
+                    logger.error("the RADIUS socket failed", metadata: ["listener": "\(localAddress)", "error": "\(error)"])
                 }
             }
         }
     }
+
+    /// Runs the gate for one datagram; answers what it can at once and returns a login to decide.
+    private func handle(_ datagram: Datagram, _ outbound: NIOAsyncChannelOutboundWriter<Datagram>) async -> RADIUSRequestGate.PendingLogin? {
+        guard let sourceText = datagram.remoteAddress.ipAddress, let source = IPAddress(sourceText), let port = datagram.remoteAddress.port else {
+            return nil
+        }
+        let bytes = Array(datagram.data.readableBytesView)
+        let action = gate.withLock { $0.receive(bytes, from: source, port: port, now: .now) }
+        switch action {
+        case .drop(let reason):
+            if let line = drops.withLock({ $0.record(reason, now: .now) }) {
+                logger.warning("\(line)", metadata: ["listener": "\(localAddress)"])
+            }
+            return nil
+        case .resend(let reply), .reply(let reply):
+            try? await outbound.write(Datagram(remoteAddress: datagram.remoteAddress, data: ByteBuffer(bytes: reply)))
+            return nil
+        case .login(let login):
+            return login
+        }
+    }
+
+    private func decide(_ login: RADIUSRequestGate.PendingLogin, replyTo remote: SocketAddress, _ outbound: NIOAsyncChannelOutboundWriter<Datagram>) async {
+        let outcome = await processor.process(login)
+        gate.withLock { $0.complete(login.key, reply: outcome.reply, now: .now) }
+        if let refusal = outcome.refusal {
+            logger.info("request refused", metadata: ["client": "\(login.key.source)", "reason": "\(refusal)"])
+        }
+        try? await outbound.write(Datagram(remoteAddress: remote, data: ByteBuffer(bytes: outcome.reply)))
+    }
+
+    /// Datagrams dropped so far, by kind.
+    public var dropped: [RADIUSRequestGate.DropReason.Kind: Int] { gate.withLock { $0.dropped } }
 
     /// Logins being decided right now.
     public var loginsInFlight: Int { gate.withLock { $0.loginsInFlight } }

@@ -81,7 +81,7 @@ public final class RADIUSLoginProcessor: Sendable {
 
     /// The user's address from `client_ip_attr`, when it holds an IP address (Duo's `ipaddr`
     /// takes nothing else; a MAC in Calling-Station-Id is left out).
-    static func clientAddress(_ packet: RADIUSPacket, attribute: RADIUSAttributeType) -> String? {
+    public static func clientAddress(_ packet: RADIUSPacket, attribute: RADIUSAttributeType) -> String? {
         guard let value = packet[attribute] else { return nil }
         if let text = value.text, let address = IPAddress(text.trimmingCharacters(in: .whitespaces)) { return address.description }
         if value.value.count == 4, let integer = value.integer { return IPAddress(v4: integer).description }

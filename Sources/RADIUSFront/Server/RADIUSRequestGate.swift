@@ -97,7 +97,16 @@ public struct RADIUSRequestGate: Sendable {
         return best
     }
 
+    /// Datagrams dropped so far, by kind (for metrics and tests).
+    public private(set) var dropped: [DropReason.Kind: Int] = [:]
+
     public mutating func receive(_ datagram: [UInt8], from source: IPAddress, port: Int, now: ContinuousClock.Instant) -> Action {
+        let action = decide(datagram, from: source, port: port, now: now)
+        if case .drop(let reason) = action { dropped[reason.kind, default: 0] += 1 }
+        return action
+    }
+
+    private mutating func decide(_ datagram: [UInt8], from source: IPAddress, port: Int, now: ContinuousClock.Instant) -> Action {
         guard let client = client(for: source) else {
             return .drop(DropReason(kind: .unknownClient, detail: "\(source) is in no radius_ip_N"))
         }
