@@ -6,13 +6,24 @@ import NIOPosix
 public final class UDPResponder: Sendable {
     public typealias Respond = @Sendable (_ datagram: [UInt8]) -> [UInt8]?
 
+    /// One datagram as it arrived: its bytes, the sender's port on 127.0.0.1 and when it came.
+    public struct Arrival: Sendable {
+        public var bytes: [UInt8]
+        public var sourcePort: Int
+        public var instant: ContinuousClock.Instant
+    }
+
     private let channel: any Channel
-    private let received = Locked<[[UInt8]]>([])
+    private let received = Locked<[Arrival]>([])
 
     public var port: Int { channel.localAddress?.port ?? 0 }
 
     /// The datagrams received so far, in order.
-    public var datagrams: [[UInt8]] { received.value }
+    public var datagrams: [[UInt8]] { received.value.map(\.bytes) }
+
+    /// The datagrams received so far with their source ports and arrival instants, in order:
+    /// for tests that check which sockets a client sent from and how far apart its retries were.
+    public var arrivals: [Arrival] { received.value }
 
     private init(channel: any Channel) {
         self.channel = channel
@@ -33,8 +44,16 @@ public final class UDPResponder: Sendable {
         return responder
     }
 
-    fileprivate func record(_ datagram: [UInt8]) {
-        received.withLock { $0.append(datagram) }
+    fileprivate func record(_ datagram: [UInt8], from sourcePort: Int) {
+        let arrival = Arrival(bytes: datagram, sourcePort: sourcePort, instant: .now)
+        received.withLock { $0.append(arrival) }
+    }
+
+    /// Sends a datagram from this responder's socket to `127.0.0.1:port`: a reply the test
+    /// builds itself, at the moment it chooses (for example after many requests are pending).
+    public func send(_ bytes: [UInt8], toPort port: Int) async throws {
+        let remote = try SocketAddress(ipAddress: "127.0.0.1", port: port)
+        try await channel.writeAndFlush(AddressedEnvelope(remoteAddress: remote, data: ByteBuffer(bytes: bytes)))
     }
 
     public func stop() async {
@@ -59,7 +78,7 @@ public final class UDPResponder: Sendable {
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             let envelope = unwrapInboundIn(data)
             let bytes = Array(envelope.data.readableBytesView)
-            box.responder.value?.record(bytes)
+            box.responder.value?.record(bytes, from: envelope.remoteAddress.port ?? 0)
             guard let reply = respond(bytes) else { return }
             let out = AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: ByteBuffer(bytes: reply))
             context.writeAndFlush(wrapOutboundOut(out), promise: nil)
