@@ -281,7 +281,7 @@ final class RADIUSClientTransport: Sendable {
         case .giveUp(let transmissions):
             counters.withLock { $0.unanswered += 1 }
             let silent = zip(endpoints, transmissions).map { endpoint, sent in
-                "\(endpoint.server) (\(sent) \(sent == 1 ? "transmission" : "transmissions") \(retryWait.secondsText) apart)"
+                "\(endpoint.server) (\(sent) \(sent == 1 ? "transmission" : "transmissions"), retry_wait \(retryWait.secondsText))"
             }
             let diagnostic = "no RADIUS server answered: \(silent.joined(separator: ", "))"
             logRateLimited("all-silent", level: .warning, diagnostic)

@@ -1,3 +1,4 @@
+import InMemoryLogging
 import Logging
 import Policy
 import RADIUSWire
@@ -35,13 +36,13 @@ import Testing
 
     static func startClient(
         _ server: FreeRADIUSPeer, names: [String] = [], all: Bool = false, requireMA: Bool = false,
-        retries: Int = 3, retryWait: Duration = .seconds(2)
+        retries: Int = 3, retryWait: Duration = .seconds(2), logs: InMemoryLogHandler = InMemoryLogHandler()
     ) async throws -> RADIUSClient {
         let configuration = try RADIUSClientConfiguration(
             servers: [.init(host: server.host, port: server.port)], secret: RADIUSSharedSecret(secret),
             retries: retries, retryWait: retryWait, nasIP: "127.0.0.1",
             passThroughAttributeNames: names, passThroughAll: all, requireMessageAuthenticator: requireMA)
-        return try await RADIUSClient.start(configuration: configuration, logger: Logger(label: "test.radius_client"))
+        return try await RADIUSClient.start(configuration: configuration, logger: Logger(label: "test.radius_client") { _ in logs })
     }
 
     static func login(
@@ -57,8 +58,11 @@ import Testing
     func rightPasswordIsAcceptedWrongAndUnknownRejected() async throws {
         let server = try await Self.startServer()
         defer { Task { await server.stop() } }
-        let client = try await Self.startClient(server, names: ["Class", "Reply-Message"])
+        let logs = InMemoryLogHandler()
+        let client = try await Self.startClient(server, names: ["Class", "Reply-Message"], logs: logs)
         defer { Task { await client.shutdown() } }
+        // require_message_authenticator=false is said to be dangerous, once, at start.
+        #expect(logs.entries.filter { $0.level == .warning && "\($0.message)".contains("CVE-2024-3596") }.count == 1)
 
         let outcome = await Self.login(client, "alice", "correct horse")
         guard case .accepted(let accept) = outcome else {

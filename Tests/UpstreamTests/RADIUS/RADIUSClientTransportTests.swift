@@ -1,3 +1,4 @@
+import InMemoryLogging
 import Logging
 import Policy
 import RADIUSWire
@@ -24,8 +25,10 @@ import Testing
             requireMessageAuthenticator: requireMA)
     }
 
-    static func start(_ configuration: RADIUSClientConfiguration) async throws -> RADIUSClient {
-        try await RADIUSClient.start(configuration: configuration, logger: Logger(label: "test.radius_client"))
+    static func start(_ configuration: RADIUSClientConfiguration, logs: InMemoryLogHandler = InMemoryLogHandler()) async throws
+        -> RADIUSClient
+    {
+        try await RADIUSClient.start(configuration: configuration, logger: Logger(label: "test.radius_client") { _ in logs })
     }
 
     /// A reply to a request datagram as a correct server signs it.
@@ -172,8 +175,8 @@ import Testing
             Issue.record("expected unavailable, got \(outcome)")
             return
         }
-        #expect(diagnostic.contains("127.0.0.1:\(first) (2 transmissions"))
-        #expect(diagnostic.contains("127.0.0.1:\(silent.port) (2 transmissions"))
+        #expect(diagnostic.contains("127.0.0.1:\(first) (2 transmissions, retry_wait 0.1 s)"))
+        #expect(diagnostic.contains("127.0.0.1:\(silent.port) (2 transmissions, retry_wait 0.1 s)"))
         #expect(!diagnostic.contains(Self.secretText))
         #expect(silent.datagrams.count == 2)
         #expect(client.statistics.unanswered == 1)
@@ -264,6 +267,49 @@ import Testing
         guard case .accepted = await task.value else {
             Issue.record("expected accepted")
             return
+        }
+    }
+
+    @Test func dropsAreCountedEachButLoggedOncePerInterval() async throws {
+        let server = try await Self.silentServer()
+        defer { Task { await server.stop() } }
+        let logs = InMemoryLogHandler()
+        let client = try await Self.start(try Self.configuration(ports: [server.port], retryWait: .seconds(30)), logs: logs)
+        defer { Task { await client.shutdown() } }
+
+        let (task, request) = try await Self.pendingLogin(client, server: server)
+        var forged = try #require(Self.reply(to: request.bytes, .accessAccept))
+        forged[10] ^= 0x04
+        for _ in 0..<5 { try await server.send(forged, toPort: request.sourcePort) }
+        try await Wait.until("five forgeries are dropped", timeout: .seconds(10)) {
+            client.statistics.dropped(.badResponseAuthenticator) == 5
+        }
+        let lines = logs.entries.filter { "\($0.message)".contains("RADIUS reply dropped") }
+        #expect(lines.count == 1)
+        #expect(lines.first?.level == .warning)
+        #expect(lines.first.map { "\($0.message)" }?.contains("bad Response Authenticator") == true)
+        #expect(lines.first.map { "\($0.message)" }?.contains("127.0.0.1:\(server.port)") == true)
+        // Nothing logged carries the secret.
+        #expect(!logs.entries.contains { "\($0.message)\($0.metadata)".contains(Self.secretText) })
+
+        try await server.send(try #require(Self.reply(to: request.bytes, .accessReject)), toPort: request.sourcePort)
+        guard case .rejected = await task.value else {
+            Issue.record("expected rejected")
+            return
+        }
+    }
+
+    @Test func serversOfMixedFamiliesAreRefusedAtStart() async throws {
+        do {
+            let client = try await Self.start(
+                try RADIUSClientConfiguration(
+                    servers: [.init(host: "127.0.0.1", port: 1812), .init(host: "::1", port: 1812)],
+                    secret: RADIUSSharedSecret(Self.secretText)))
+            await client.shutdown()
+            Issue.record("expected the start to fail")
+        } catch let error as RADIUSClientStartError {
+            #expect(error.key == "host")
+            #expect(error.diagnostic.contains("IPv4 and IPv6"))
         }
     }
 
