@@ -18,6 +18,10 @@ import RADIUSWire
 /// await client.shutdown()
 /// ```
 public final class RADIUSClient: PrimaryAuthenticator {
+    /// Source sockets a client may open: 64 * 256 = 16,384 logins pending at once, far above what
+    /// a device sends, and a bound on what a stalled upstream can make this proxy hold.
+    public static let defaultMaximumSourceSockets = 64
+
     public let name: String
     public let configuration: RADIUSClientConfiguration
     private let transport: RADIUSClientTransport
@@ -40,7 +44,7 @@ public final class RADIUSClient: PrimaryAuthenticator {
         name: String = "radius_client",
         configuration: RADIUSClientConfiguration,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-        maximumSourceSockets: Int = 64,
+        maximumSourceSockets: Int = defaultMaximumSourceSockets,
         logger: Logger = Logger(label: "twofold.radius_client")
     ) async throws(RADIUSClientStartError) -> RADIUSClient {
         var logger = logger

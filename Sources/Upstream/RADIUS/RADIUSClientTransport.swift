@@ -49,8 +49,7 @@ final class RADIUSClientTransport: Sendable {
         case failure(String)
     }
 
-    /// A named cap: at most this many source sockets, so at most 64 * 256 = 16,384 requests pending.
-    static let defaultMaximumSockets = 64
+    static let defaultMaximumSockets = RADIUSClient.defaultMaximumSourceSockets
     /// At most one log line per drop reason in this interval; the others are counted and summed up.
     static let dropLogInterval = TimeAmount.seconds(10)
     /// RFC 2865 §3: packets are at most 4,096 octets; NIO's default datagram buffer is 2,048.

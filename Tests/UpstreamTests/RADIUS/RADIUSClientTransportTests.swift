@@ -383,6 +383,35 @@ import Testing
         #expect(client.statistics.totalDropped == 0)
     }
 
+    @Test func beyondTheSocketCapALoginIsRefusedAtOnce() async throws {
+        let server = try await Self.silentServer()
+        defer { Task { await server.stop() } }
+        let client = try await RADIUSClient.start(
+            configuration: try Self.configuration(ports: [server.port], retries: 0, retryWait: .seconds(60)),
+            maximumSourceSockets: 1, logger: Logger(label: "test.radius_client") { _ in InMemoryLogHandler() })
+
+        let pending = (0..<256).map { index in
+            Task { await client.authenticate(PrimaryRequest(username: "user\(index)", password: Password("pw"))) }
+        }
+        try await Wait.until("256 requests are pending", timeout: .seconds(60)) { server.arrivals.count >= 256 }
+        let refused = await Self.login(client)
+        guard case .unavailable(let diagnostic) = refused else {
+            Issue.record("expected unavailable, got \(refused)")
+            return
+        }
+        #expect(diagnostic.contains("256 requests are already pending"))
+        #expect(server.arrivals.count == 256)
+        #expect(client.statistics.sourceSockets == 1)
+
+        await client.shutdown()
+        for task in pending {
+            guard case .unavailable = await task.value else {
+                Issue.record("expected the pending logins to end as unavailable at shutdown")
+                return
+            }
+        }
+    }
+
     @Test func shutdownEndsPendingLoginsAsUnavailable() async throws {
         let server = try await Self.silentServer()
         defer { Task { await server.stop() } }
