@@ -15,6 +15,8 @@ public final class UDPResponder: Sendable {
 
     private let channel: any Channel
     private let received = Locked<[Arrival]>([])
+    /// The address it listens on: 127.0.0.1, or ::1 when started so.
+    public let host: String
 
     public var port: Int { channel.localAddress?.port ?? 0 }
 
@@ -25,11 +27,13 @@ public final class UDPResponder: Sendable {
     /// for tests that check which sockets a client sent from and how far apart its retries were.
     public var arrivals: [Arrival] { received.value }
 
-    private init(channel: any Channel) {
+    private init(channel: any Channel, host: String) {
         self.channel = channel
+        self.host = host
     }
 
-    public static func start(_ respond: @escaping Respond) async throws -> UDPResponder {
+    /// Starts a responder on `host` (127.0.0.1 or ::1) and a free port.
+    public static func start(host: String = "127.0.0.1", _ respond: @escaping Respond) async throws -> UDPResponder {
         let box = ReceivedBox()
         let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelInitializer { channel in
@@ -37,9 +41,9 @@ public final class UDPResponder: Sendable {
                     try channel.pipeline.syncOperations.addHandler(Handler(respond: respond, box: box))
                 }
             }
-            .bind(host: "127.0.0.1", port: 0)
+            .bind(host: host, port: 0)
             .get()
-        let responder = UDPResponder(channel: channel)
+        let responder = UDPResponder(channel: channel, host: host)
         box.responder.withLock { $0 = responder }
         return responder
     }
@@ -49,10 +53,10 @@ public final class UDPResponder: Sendable {
         received.withLock { $0.append(arrival) }
     }
 
-    /// Sends a datagram from this responder's socket to `127.0.0.1:port`: a reply the test
-    /// builds itself, at the moment it chooses (for example after many requests are pending).
+    /// Sends a datagram from this responder's socket to `port` on its own address: a reply the
+    /// test builds itself, at the moment it chooses (for example after many requests are pending).
     public func send(_ bytes: [UInt8], toPort port: Int) async throws {
-        let remote = try SocketAddress(ipAddress: "127.0.0.1", port: port)
+        let remote = try SocketAddress(ipAddress: host, port: port)
         try await channel.writeAndFlush(AddressedEnvelope(remoteAddress: remote, data: ByteBuffer(bytes: bytes)))
     }
 

@@ -41,9 +41,9 @@ public struct RADIUSClientConfiguration: Sendable, Hashable {
     public static let minimumRetryWait = Duration.milliseconds(10)
     /// How many `host_N` entries a section may list.
     public static let maximumServers = 16
-    /// Shorter secrets are accepted with a warning: RFC 2865 §3 "the secret (password) ... SHOULD
-    /// be at least as large and unguessable as a well-chosen password", and RFC 6613 recommends
-    /// at least 16 octets; the reference proxy's docs say the same.
+    /// Shorter secrets are accepted with a warning. RFC 2865 §3: "It is preferred that the secret
+    /// be at least 16 octets. This is to ensure a sufficiently large range for the secret to
+    /// provide protection against exhaustive search attacks."
     public static let recommendedSecretLength = 16
 
     /// The servers in the order they are tried.

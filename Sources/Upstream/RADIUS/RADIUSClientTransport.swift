@@ -243,8 +243,9 @@ final class RADIUSClientTransport: Sendable {
             startRequest(slot)
         case .opening:
             break
-        case .failed(let reason):
-            finish(slot, .failure(reason))
+        case .failed:
+            // The last attempt failed (descriptors exhausted, say): this request tries again.
+            openSocket(slot.socket)
         }
     }
 
@@ -263,7 +264,11 @@ final class RADIUSClientTransport: Sendable {
         case .none:
             return
         case .send(let server, let retransmission, let timeoutAt):
-            guard var request = loop.pending[slot], case .open(let channel) = loop.sockets[slot.socket] else { return }
+            guard var request = loop.pending[slot] else { return }
+            guard loop.sockets.indices.contains(slot.socket), case .open(let channel) = loop.sockets[slot.socket] else {
+                finish(slot, .failure("source socket \(slot.socket) is not open"))
+                return
+            }
             if retransmission {
                 counters.withLock { $0.retransmissions += 1 }
             } else if server > 0 {
@@ -343,8 +348,12 @@ final class RADIUSClientTransport: Sendable {
 
     private func openSocket(_ index: Int) {
         let loop = state.value
-        precondition(index == loop.sockets.count, "sockets are opened in order")
-        loop.sockets.append(.opening)
+        precondition(index <= loop.sockets.count, "sockets are opened in order")
+        if index == loop.sockets.count {
+            loop.sockets.append(.opening)
+        } else {
+            loop.sockets[index] = .opening
+        }
         bind(socket: index).whenComplete { result in
             let loop = self.state.value
             switch result {

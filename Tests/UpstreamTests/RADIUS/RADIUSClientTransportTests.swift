@@ -101,6 +101,28 @@ import Testing
         #expect(client.statistics.totalDropped == 0)
     }
 
+    @Test func anIPv6ServerIsReachedFromAnIPv6Socket() async throws {
+        let server = try await UDPResponder.start(host: "::1") { datagram in
+            Self.reply(to: datagram, .accessAccept, attributes: [RADIUSAttribute(.class, Array("v6".utf8))])
+        }
+        defer { Task { await server.stop() } }
+        let client = try await Self.start(
+            try RADIUSClientConfiguration(
+                servers: [.init(host: "::1", port: server.port)], secret: RADIUSSharedSecret(Self.secretText),
+                nasIP: "::1", passThroughAttributeNames: ["Class"]))
+        defer { Task { await client.shutdown() } }
+
+        let outcome = await Self.login(client)
+        guard case .accepted(let accept) = outcome else {
+            Issue.record("expected accepted, got \(outcome)")
+            return
+        }
+        #expect(accept.passThroughAttributes == [RADIUSAttribute(.class, Array("v6".utf8))])
+        let packet = try RADIUSPacket(decoding: try #require(server.datagrams.first))
+        #expect(packet[.nasIPv6Address]?.value == [UInt8](repeating: 0, count: 15) + [1])
+        #expect(packet[.nasIPAddress] == nil)
+    }
+
     @Test func anEmptyPasswordIsNeverSent() async throws {
         let server = try await Self.fakeServer()
         defer { Task { await server.stop() } }
