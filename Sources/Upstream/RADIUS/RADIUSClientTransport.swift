@@ -186,7 +186,7 @@ final class RADIUSClientTransport: Sendable {
             let loop = self.state.value
             loop.isShutDown = true
             for slot in Array(loop.pending.keys) {
-                self.finish(slot, .failure("the RADIUS client was shut down before \(self.endpoints[0].server) answered"))
+                self.finish(slot, .failure("the RADIUS client was shut down before \(self.describeServers()) answered"))
             }
             let channels = loop.sockets.compactMap { socket -> (any Channel)? in
                 if case .open(let channel) = socket { return channel }
