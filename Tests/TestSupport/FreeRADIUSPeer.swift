@@ -23,6 +23,9 @@ import Foundation
 /// - Access-Accept carries the user's `reply` attributes, in the given order. Access-Reject carries
 ///   only `rejectReply` (nothing by default): the user's reply attributes are removed on reject. An
 ///   unknown user gets Access-Reject. Rejects are sent at once (`reject_delay = 0`).
+/// - A `ChallengeUser` is asked a question: the right password gets an Access-Challenge with the
+///   user's State and Reply-Message; an Access-Request carrying that State and the right answer
+///   gets an Access-Accept with `acceptReply`; anything else gets Access-Reject.
 /// - Status-Server is answered with an Access-Accept without attributes (`status_server = yes`);
 ///   like any Status-Server it must carry Message-Authenticator, else it is dropped.
 /// - Duplicate detection is FreeRADIUS's default: a retransmission (same source port, Identifier
@@ -99,6 +102,7 @@ public final class FreeRADIUSPeer: Sendable {
     ///   - users: the accounts, checked with PAP or CHAP.
     ///   - requireMessageAuthenticator: `require_message_authenticator` of the client: when true,
     ///     Access-Requests without Message-Authenticator are dropped.
+    ///   - challengeUsers: accounts answered with an Access-Challenge first (see `ChallengeUser`).
     ///   - rejectReply: attributes of every Access-Reject (for example a `Reply-Message`). Text
     ///     values here may not contain `'` or `\`.
     ///   - timeout: how long to wait for the server to be ready.
@@ -109,6 +113,7 @@ public final class FreeRADIUSPeer: Sendable {
         secret: String = "testing123",
         users: [User],
         requireMessageAuthenticator: Bool = false,
+        challengeUsers: [ChallengeUser] = [],
         rejectReply: [Attribute] = [],
         timeout: Duration = .seconds(30)
     ) async throws -> FreeRADIUSPeer {
@@ -123,7 +128,8 @@ public final class FreeRADIUSPeer: Sendable {
                 .appendingPathComponent("twofold-freeradius-\(UUID().uuidString)")
             let files = try FreeRADIUSConfiguration(
                 folder: folder.path, port: port, secret: secret, users: users,
-                requireMessageAuthenticator: requireMessageAuthenticator, rejectReply: rejectReply)
+                requireMessageAuthenticator: requireMessageAuthenticator, challengeUsers: challengeUsers,
+                rejectReply: rejectReply)
             let binary = try Peers.find("freeradius") ?? Peers.tool("radiusd")
             try files.write()
 
@@ -200,6 +206,37 @@ extension FreeRADIUSPeer {
         }
     }
 
+    /// An account that must answer a question before it is accepted, the way a one-time-password
+    /// server behaves: the password gets an Access-Challenge carrying `state` and `message`; the
+    /// next Access-Request with that State and `answer` as its User-Password is accepted with
+    /// `acceptReply`. Implemented in unlang in `authorize`, with `control:Response-Packet-Type`.
+    public struct ChallengeUser: Sendable, Hashable {
+        /// The `User-Name`: letters, digits, `-`, `_`, `.` and `@`.
+        public var name: String
+        /// The first password. No `'`, `\` or control characters.
+        public var password: String
+        /// The State of the Access-Challenge. 16 octets, as FreeRADIUS's own State entries have.
+        public var state: [UInt8]
+        /// The Reply-Message of the Access-Challenge. No `'`, `\` or control characters.
+        public var message: String
+        /// The answer to the challenge (the User-Password of the second request).
+        public var answer: String
+        /// Attributes of the Access-Accept after the right answer.
+        public var acceptReply: [Attribute]
+
+        public init(
+            _ name: String, password: String, state: [UInt8], message: String, answer: String,
+            acceptReply: [Attribute] = []
+        ) {
+            self.name = name
+            self.password = password
+            self.state = state
+            self.message = message
+            self.answer = answer
+            self.acceptReply = acceptReply
+        }
+    }
+
     /// A reply attribute, named as in FreeRADIUS's dictionaries (`Reply-Message`, `Class`,
     /// `Filter-Id`, `Session-Timeout`, `Juniper-Local-User-Name`, ...).
     public struct Attribute: Sendable, Hashable {
@@ -259,13 +296,15 @@ struct FreeRADIUSConfiguration: CustomStringConvertible {
 
     init(
         folder: String, port: Int, secret: String, users: [FreeRADIUSPeer.User],
-        requireMessageAuthenticator: Bool, rejectReply: [FreeRADIUSPeer.Attribute]
+        requireMessageAuthenticator: Bool, challengeUsers: [FreeRADIUSPeer.ChallengeUser] = [],
+        rejectReply: [FreeRADIUSPeer.Attribute]
     ) throws {
         self.folder = folder
         self.users = try Self.usersFile(users)
         self.radiusdConf = try Self.radiusdConf(
             folder: folder, port: port, secret: secret,
-            requireMessageAuthenticator: requireMessageAuthenticator, rejectReply: rejectReply)
+            requireMessageAuthenticator: requireMessageAuthenticator, challengeUsers: challengeUsers,
+            rejectReply: rejectReply)
     }
 
     var description: String {
@@ -291,7 +330,7 @@ struct FreeRADIUSConfiguration: CustomStringConvertible {
     // proxy.conf. The dictionaries come from the built-in dictdir (/usr/share/freeradius).
     private static func radiusdConf(
         folder: String, port: Int, secret: String, requireMessageAuthenticator: Bool,
-        rejectReply: [FreeRADIUSPeer.Attribute]
+        challengeUsers: [FreeRADIUSPeer.ChallengeUser], rejectReply: [FreeRADIUSPeer.Attribute]
     ) throws -> String {
         guard !secret.isEmpty else {
             throw FreeRADIUSPeer.ConfigurationError(description: "the shared secret is empty")
@@ -312,6 +351,9 @@ struct FreeRADIUSConfiguration: CustomStringConvertible {
         }
         // An empty `update` section is an error, so it is left out without reject attributes.
         let rejectSection = rejectUpdates.isEmpty ? "" : "\t\t\tupdate reply {\n\(rejectUpdates)\t\t\t}\n"
+        let challengePolicy = try challengeUsers.map(challengeUnlang).joined()
+        // `reject` and `handled` are not unlang keywords but instances of the `always` module.
+        let alwaysModules = challengeUsers.isEmpty ? "" : "\talways reject {\n\t\trcode = reject\n\t}\n\talways handled {\n\t\trcode = handled\n\t}\n"
         return """
             # Written by twofold's FreeRADIUSPeer for one test.
             prefix = /usr
@@ -358,7 +400,7 @@ struct FreeRADIUSConfiguration: CustomStringConvertible {
             \tfiles {
             \t\tfilename = ${confdir}/users
             \t}
-            }
+            \(alwaysModules)}
 
             server default {
             \tlisten {
@@ -367,7 +409,7 @@ struct FreeRADIUSConfiguration: CustomStringConvertible {
             \t\tport = \(port)
             \t}
             \tauthorize {
-            \t\tchap
+            \(challengePolicy)\t\tchap
             \t\tfiles
             \t\tpap
             \t}
@@ -387,6 +429,57 @@ struct FreeRADIUSConfiguration: CustomStringConvertible {
             \(rejectSection)\t\t}
             \t}
             }
+
+            """
+    }
+
+    /// The `authorize` policy of one challenge user: challenge on the password, accept the answer
+    /// with the State (by setting the cleartext password `pap` then checks), reject the rest.
+    private static func challengeUnlang(_ user: FreeRADIUSPeer.ChallengeUser) throws -> String {
+        let allowedName = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.@")
+        guard !user.name.isEmpty, user.name.allSatisfy({ allowedName.contains($0) }) else {
+            throw FreeRADIUSPeer.ConfigurationError(description: "challenge user name \"\(user.name)\" is not allowed")
+        }
+        guard user.state.count == 16 else {
+            throw FreeRADIUSPeer.ConfigurationError(description: "the State of \(user.name) must have 16 octets")
+        }
+        for (text, what) in [(user.password, "password"), (user.message, "message"), (user.answer, "answer")] {
+            try checkConfText(text, what: "the \(what) of \(user.name)", forbidding: ["\\", "'"])
+        }
+        var acceptUpdates = ""
+        for attribute in user.acceptReply {
+            let value: String
+            switch attribute.value {
+            case .text(let text):
+                try checkConfText(text, what: "\(attribute.name) of \(user.name)", forbidding: ["\\", "'"])
+                value = "'\(text)'"
+            case .octets(let bytes):
+                value = hex(bytes)
+            }
+            acceptUpdates += "\t\t\t\t\t&\(try attributeName(attribute.name)) += \(value)\n"
+        }
+        let acceptSection = acceptUpdates.isEmpty ? "" : "\t\t\t\tupdate reply {\n\(acceptUpdates)\t\t\t\t}\n"
+        return """
+            \t\tif (&User-Name == '\(user.name)') {
+            \t\t\tif (&State == \(hex(user.state))) {
+            \t\t\t\tupdate control {
+            \t\t\t\t\t&Cleartext-Password := '\(user.answer)'
+            \t\t\t\t}
+            \(acceptSection)\t\t\t}
+            \t\t\telsif (!&State && &User-Password == '\(user.password)') {
+            \t\t\t\tupdate reply {
+            \t\t\t\t\t&State := \(hex(user.state))
+            \t\t\t\t\t&Reply-Message := '\(user.message)'
+            \t\t\t\t}
+            \t\t\t\tupdate control {
+            \t\t\t\t\t&Response-Packet-Type := Access-Challenge
+            \t\t\t\t}
+            \t\t\t\thandled
+            \t\t\t}
+            \t\t\telse {
+            \t\t\t\treject
+            \t\t\t}
+            \t\t}
 
             """
     }
