@@ -153,6 +153,23 @@ import Testing
     }
 
     @Test(.timeLimit(.minutes(1)))
+    func aRequestOfTheFullRADIUSLengthIsRead() async throws {
+        try await Self.withListener([Fixtures.section()]) { (_: RADIUSListener, port: Int) async throws in
+            // Filler attributes up to 4,096 octets; the login itself is the usual one.
+            var filler: [RADIUSAttribute] = []
+            var length = 20 + 18 + 2 + 5 + 2 + 16
+            while length + 255 <= RADIUSPacket.maximumLength {
+                filler.append(RADIUSAttribute(.nasIdentifier, Array(repeating: UInt8(ascii: "x"), count: 253)))
+                length += 255
+            }
+            filler.append(RADIUSAttribute(.calledStationID, Array(repeating: UInt8(ascii: "y"), count: RADIUSPacket.maximumLength - length - 2)))
+            let request = Fixtures.accessRequest("alice", "secret,123456", extra: filler)
+            #expect(request.count == RADIUSPacket.maximumLength)
+            #expect(try RADIUSPacket(decoding: try await UDPExchange.send(request, to: port)).code == .accessAccept)
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1)))
     func anUnknownClientGetsNoAnswer() async throws {
         try await Self.withListener([Fixtures.section(networks: ["192.0.2.0/24"])]) { _, port in
             await #expect(throws: UDPExchange.NoAnswer.self) {

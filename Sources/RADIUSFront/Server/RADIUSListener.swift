@@ -40,6 +40,8 @@ public final class RADIUSListener: Sendable {
     ) async throws -> RADIUSListener {
         let channel = try await DatagramBootstrap(group: group)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
+            // RFC 2865 §3: packets are up to 4,096 octets; NIO's default datagram buffer is 2,048.
+            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: RADIUSPacket.maximumLength))
             .bind(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try NIOAsyncChannel<Datagram, Datagram>(wrappingChannelSynchronously: channel)
