@@ -122,6 +122,7 @@ let package = Package(
                 "DuoSim",
                 "Policy",
                 "Upstream",
+                "RADIUSFront",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -233,7 +234,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ProxyTests",
-            dependencies: ["Proxy", "Policy", "LDAPWire", "TestSupport"]
+            dependencies: ["Proxy", "Policy", "LDAPWire", "RADIUSWire", "RADIUSFront", "Upstream", "DuoAPI", "TestSupport"]
         ),
         .testTarget(
             name: "InteropTests",

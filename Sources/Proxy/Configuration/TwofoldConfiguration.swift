@@ -1,0 +1,265 @@
+import DuoAPI
+import Foundation
+import Policy
+import RADIUSFront
+import RADIUSWire
+import Upstream
+
+/// authproxy.cfg, read and checked: every section typed, every key known, every reference between
+/// sections resolved. Nothing here opens a socket; `twofold run` builds the services from it.
+struct TwofoldConfiguration: Sendable {
+    /// `[main]`.
+    struct Main: Sendable {
+        var debug = false
+        var logDirectory: String?
+        var logFile: String?
+        var logToStandardOutput = false
+        var logAuthEvents = false
+        var httpCACertsFile: String?
+        var interface: String?
+        var httpProxy: (host: String, port: Int)?
+    }
+
+    /// A `client` section: what checks the first factor.
+    enum Client: Sendable {
+        case radius(RADIUSClientConfiguration)
+        case duoOnly
+    }
+
+    /// A `[radius_server_*]` section.
+    struct RADIUSServer: Sendable {
+        var policy: SectionPolicy
+        var duo: DuoClientConfiguration
+        /// The `client` section's name (lower-cased), nil for duo-only sections.
+        var client: String?
+        var interface: String
+        var port: Int
+        var clients: [RADIUSServerSection.Client]
+        var requireMessageAuthenticator: Bool
+        var clientIPAttribute: RADIUSAttributeType
+        var line: Int
+    }
+
+    var path: String
+    var main: Main
+    /// By lower-cased section name (`radius_client`, `radius_client2`).
+    var clients: [String: Client]
+    var radiusServers: [RADIUSServer]
+    /// Things an administrator should know that do not stop the start (weak secrets, legacy options).
+    var warnings: [String]
+
+    static func load(path: String) throws(ConfigError) -> TwofoldConfiguration {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigError(path: path, line: nil, "cannot be read: \(error.localizedDescription)", hint: "check the path and its permissions")
+        }
+        return try parse(text, path: path)
+    }
+
+    static func parse(_ text: String, path: String) throws(ConfigError) -> TwofoldConfiguration {
+        let file = try AuthproxyConfigFile.parse(text, path: path)
+        var configuration = TwofoldConfiguration(path: path, main: Main(), clients: [:], radiusServers: [], warnings: [])
+        var servers: [(AuthproxyConfigFile.Section, SectionPolicy.Mode)] = []
+        for section in file.sections {
+            var reader = ConfigSectionReader(path: path, section: section)
+            switch section.kind.type {
+            case "main":
+                guard section.kind.instance == 1 else { throw misplaced(section, path: path) }
+                configuration.main = try readMain(&reader)
+            case "radius_client":
+                configuration.clients[section.name.lowercased()] = .radius(try readRADIUSClient(&reader, warnings: &configuration.warnings))
+            case "duo_only_client":
+                try reader.unknownKeys(valid: [])
+                configuration.clients[section.name.lowercased()] = .duoOnly
+            case "radius_server_auto": servers.append((section, .auto))
+            case "radius_server_concat": servers.append((section, .concat))
+            case "radius_server_duo_only": servers.append((section, .duoOnly))
+            case "radius_server_challenge": servers.append((section, .challenge))
+            case "ad_client", "local_client", "radius_server_iframe", "ldap_server_auto", "ldap_server_duo_only":
+                throw ConfigError(
+                    path: path, line: section.line, section: section.name, "is not supported by this version of twofold yet",
+                    hint: "supported: [main], [radius_client], [duo_only_client], [radius_server_auto], [radius_server_concat], "
+                        + "[radius_server_duo_only], [radius_server_challenge]")
+            default:
+                throw ConfigError(
+                    path: path, line: section.line, section: section.name, "is not a section twofold knows",
+                    hint: "check the spelling; sections are main, ad_client, radius_client, local_client, duo_only_client, "
+                        + "radius_server_auto, radius_server_concat, radius_server_duo_only, radius_server_challenge, "
+                        + "radius_server_iframe, ldap_server_auto, ldap_server_duo_only (with an optional number)")
+            }
+        }
+        for (section, mode) in servers {
+            var reader = ConfigSectionReader(path: path, section: section)
+            configuration.radiusServers.append(
+                try readRADIUSServer(&reader, mode: mode, main: configuration.main, clients: configuration.clients, warnings: &configuration.warnings))
+        }
+        guard !configuration.radiusServers.isEmpty else {
+            throw ConfigError(path: path, line: nil, "has no server section, so twofold would serve nothing",
+                hint: "add a [radius_server_auto] section with ikey, skey, api_host, client, radius_ip_1 and radius_secret_1")
+        }
+        return configuration
+    }
+
+    private static func misplaced(_ section: AuthproxyConfigFile.Section, path: String) -> ConfigError {
+        ConfigError(path: path, line: section.line, section: section.name, "there is only one [main]", hint: "rename it [main]")
+    }
+
+    // MARK: - Sections
+
+    static let mainKeys = ["debug", "log_dir", "log_file", "log_stdout", "log_auth_events", "http_ca_certs_file", "interface", "http_proxy_host", "http_proxy_port"]
+
+    private static func readMain(_ reader: inout ConfigSectionReader) throws(ConfigError) -> Main {
+        var main = Main()
+        main.debug = try reader.bool("debug", default: false)
+        main.logDirectory = try reader.string("log_dir")
+        main.logFile = try reader.string("log_file")
+        main.logToStandardOutput = try reader.bool("log_stdout", default: false)
+        main.logAuthEvents = try reader.bool("log_auth_events", default: false)
+        main.httpCACertsFile = try reader.string("http_ca_certs_file")
+        main.interface = try reader.string("interface")
+        if let host = try reader.string("http_proxy_host") {
+            main.httpProxy = (host, try reader.int("http_proxy_port", default: 80, in: 1...65_535)!)
+        }
+        try reader.unknownKeys(valid: mainKeys)
+        return main
+    }
+
+    static let radiusClientKeys = [
+        "host", "host_N", "port", "port_N", "secret", "retries", "retry_wait", "nas_ip", "pass_through_attr_names",
+        "pass_through_all", "pw_codec", "require_message_authenticator",
+    ]
+
+    private static func readRADIUSClient(_ reader: inout ConfigSectionReader, warnings: inout [String]) throws(ConfigError) -> RADIUSClientConfiguration {
+        let hosts = try reader.numbered("host", bareFirst: true)
+        var ports: [Int: Int] = [:]
+        for (number, entry) in try reader.numbered("port", bareFirst: true) {
+            guard let port = Int(entry.value), (1...65_535).contains(port) else {
+                throw reader.error(entry, "'\(entry.value)' is not a port from 1 to 65535")
+            }
+            ports[number] = port
+        }
+        let servers = hosts.map { RADIUSClientConfiguration.Server(host: $0.entry.value, port: ports[$0.number] ?? RADIUSClientConfiguration.defaultPort) }
+        let secretEntry = try reader.entry("secret")
+        let names = try reader.string("pass_through_attr_names").map(RADIUSClientConfiguration.splitNameList) ?? []
+        do {
+            let configuration = try RADIUSClientConfiguration(
+                servers: servers,
+                secret: RADIUSSharedSecret(secretEntry?.value ?? ""),
+                retries: try reader.int("retries", default: RADIUSClientConfiguration.defaultRetries, in: 0...20)!,
+                retryWait: .seconds(try reader.int("retry_wait", default: 2, in: 1...60)!),
+                nasIP: try reader.string("nas_ip"),
+                passThroughAttributeNames: names,
+                passThroughAll: try reader.bool("pass_through_all", default: false),
+                passwordCodec: try reader.string("pw_codec", default: "utf-8"),
+                requireMessageAuthenticator: try reader.bool("require_message_authenticator", default: true))
+            try reader.unknownKeys(valid: radiusClientKeys)
+            warnings += configuration.warnings.map { "\(reader.path): [\(reader.section.name)] \($0)" }
+            return configuration
+        } catch let error as RADIUSClientConfigurationError {
+            let entry = reader.section.entries.first { $0.key == error.key }
+            throw ConfigError(path: reader.path, line: entry?.line ?? reader.section.line, section: reader.section.name, key: error.key, error.diagnostic)
+        } catch let error as ConfigError {
+            throw error
+        } catch {
+            throw ConfigError(path: reader.path, line: reader.section.line, section: reader.section.name, "\(error)")
+        }
+    }
+
+    static let radiusServerKeys = [
+        "ikey", "skey", "api_host", "api_port", "api_timeout", "failmode", "factors", "delimiter", "allow_concat",
+        "delimited_password_length", "exempt_username_N", "exempt_ou_N", "client", "radius_ip_N", "radius_secret_N", "port",
+        "interface", "require_message_authenticator", "client_ip_attr", "max_failed_primary_per_user",
+        "max_failed_primary_per_address", "failed_primary_window", "max_pushes_per_user", "push_window", "max_challenge_answers",
+    ]
+
+    private static func readRADIUSServer(
+        _ reader: inout ConfigSectionReader, mode: SectionPolicy.Mode, main: Main, clients: [String: Client], warnings: inout [String]
+    ) throws(ConfigError) -> RADIUSServer {
+        let policy = try SectionPolicy.read(&reader, mode: mode)
+        let skey = try reader.required("skey", hint: "the secret key of this application in the Duo Admin Panel")
+        let apiHost = try reader.required("api_host", hint: "the API hostname of this application, api-XXXXXXXX.duosecurity.com")
+        var duo = DuoClientConfiguration(
+            integrationKey: policy.integrationKey, secretKey: skey, apiHost: apiHost,
+            apiPort: try reader.int("api_port", default: 443, in: 1...65_535)!,
+            trustRoots: main.httpCACertsFile.map { .pemFile($0) } ?? .system)
+        if let entry = try reader.entry("api_timeout") {
+            guard let seconds = Int(entry.value), seconds >= 0, seconds <= 600 else {
+                throw reader.error(entry, "'\(entry.value)' is not a number of seconds from 0 to 600")
+            }
+            if seconds == 0 {
+                warnings.append("\(reader.path):\(entry.line): [\(reader.section.name)] api_timeout=0 means no timeout to the reference proxy; twofold keeps a finite one (\(DuoClientConfiguration.defaultAPITimeout))")
+            } else {
+                duo.apiTimeout = .seconds(seconds)
+            }
+        }
+        duo.httpProxy = main.httpProxy
+
+        var clientName: String?
+        if mode != .duoOnly {
+            let entry = try reader.entry("client")
+            let name = entry?.value.lowercased() ?? (clients.keys.count == 1 ? clients.keys.first! : "")
+            guard let client = clients[name] else {
+                let known = clients.keys.sorted().joined(separator: ", ")
+                if let entry {
+                    throw reader.error(entry, "names no client section", hint: known.isEmpty ? "add the [\(entry.value)] section" : "known: \(known)")
+                }
+                throw ConfigError(path: reader.path, line: reader.section.line, section: reader.section.name, key: "client", "is required",
+                    hint: "the section that checks passwords, e.g. client=radius_client")
+            }
+            _ = client
+            clientName = name
+        } else if let entry = try reader.entry("client") {
+            throw reader.error(entry, "a duo-only section has no primary", hint: "remove this line")
+        }
+
+        var radiusClients: [RADIUSServerSection.Client] = []
+        let secrets = Dictionary(try reader.numbered("radius_secret").map { ($0.number, $0.entry) }, uniquingKeysWith: { first, _ in first })
+        let addresses = try reader.numbered("radius_ip")
+        guard !addresses.isEmpty else {
+            throw ConfigError(path: reader.path, line: reader.section.line, section: reader.section.name, key: "radius_ip_1", "is required",
+                hint: "the address of the device (VPN) that sends RADIUS requests, e.g. radius_ip_1=192.0.2.10")
+        }
+        for (number, entry) in addresses {
+            let network: ClientNetwork
+            do {
+                network = try ClientNetwork.parse(entry.value)
+            } catch {
+                throw reader.error(entry, error.description)
+            }
+            guard let secret = secrets[number], !secret.value.isEmpty else {
+                throw ConfigError(path: reader.path, line: entry.line, section: reader.section.name, key: "radius_secret_\(number)",
+                    "is required for radius_ip_\(number)", hint: "the shared secret configured on that device")
+            }
+            if secret.value.count < 16 {
+                warnings.append("\(reader.path):\(secret.line): [\(reader.section.name)] radius_secret_\(number) is shorter than 16 characters; RFC 2865 §3 asks for at least 16 (use a long random secret)")
+            }
+            radiusClients.append(.init(network: network, secret: Array(secret.value.utf8)))
+        }
+        for (number, entry) in secrets where !addresses.contains(where: { $0.number == number }) {
+            throw reader.error(entry, "has no radius_ip_\(number)", hint: "each radius_secret_N goes with a radius_ip_N")
+        }
+
+        var clientIPAttribute = RADIUSAttributeType.callingStationID
+        if let entry = try reader.entry("client_ip_attr") {
+            guard let definition = RADIUSDictionary.standard.definition(named: entry.value), definition.vendor == 0 else {
+                throw reader.error(entry, "'\(entry.value)' is not a standard RADIUS attribute", hint: "for example Calling-Station-Id or Framed-IP-Address")
+            }
+            clientIPAttribute = RADIUSAttributeType(definition.code)
+        }
+
+        let requireMessageAuthenticator = try reader.bool("require_message_authenticator", default: true)
+        if !requireMessageAuthenticator {
+            warnings.append("\(reader.path): [\(reader.section.name)] require_message_authenticator=false accepts requests without Message-Authenticator: such requests can be forged (BlastRADIUS, CVE-2024-3596); turn it back on once the device sends it")
+        }
+        let server = RADIUSServer(
+            policy: policy, duo: duo, client: clientName,
+            interface: try reader.string("interface") ?? main.interface ?? "0.0.0.0",
+            port: try reader.int("port", default: 1812, in: 1...65_535)!,
+            clients: radiusClients, requireMessageAuthenticator: requireMessageAuthenticator, clientIPAttribute: clientIPAttribute,
+            line: reader.section.line)
+        try reader.unknownKeys(valid: radiusServerKeys)
+        return server
+    }
+}

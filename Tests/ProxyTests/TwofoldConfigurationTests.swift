@@ -1,0 +1,98 @@
+import Policy
+@testable import Proxy
+import RADIUSFront
+import RADIUSWire
+import Testing
+
+/// A whole authproxy.cfg as an administrator writes it, and the errors a typo gets.
+@Suite struct TwofoldConfigurationTests {
+    static let juniper = """
+        [main]
+        log_auth_events=true
+
+        [radius_client]
+        host=10.0.0.5
+        host_2=10.0.0.6
+        port_2=1645
+        secret=upstream-secret-0123456789
+        pass_through_attr_names=Class,Filter-Id
+
+        [radius_server_auto]
+        ikey=DIXXXXXXXXXXXXXXXXXX
+        skey=deadbeefdeadbeefdeadbeefdeadbeefdeadbeef
+        api_host=api-xxxxxxxx.duosecurity.com
+        radius_ip_1=192.0.2.10
+        radius_secret_1=juniper-secret-0123456789
+        radius_ip_2=198.51.100.0/24
+        radius_secret_2=other-secret-0123456789
+        failmode=secure
+        client=radius_client
+        port=18120
+        client_ip_attr=Framed-IP-Address
+        """
+
+    @Test func aJuniperConfiguration() throws {
+        let configuration = try TwofoldConfiguration.parse(Self.juniper, path: "/etc/twofold/authproxy.cfg")
+        #expect(configuration.main.logAuthEvents)
+        guard case .radius(let upstream) = configuration.clients["radius_client"] else {
+            Issue.record("the radius_client section is read")
+            return
+        }
+        #expect(upstream.servers.map(\.description) == ["10.0.0.5:1812", "10.0.0.6:1645"])
+        let server = try #require(configuration.radiusServers.first)
+        #expect(server.policy.failmode == .secure)
+        #expect(server.policy.integrationKey == "DIXXXXXXXXXXXXXXXXXX")
+        #expect(server.duo.apiHost == "api-xxxxxxxx.duosecurity.com")
+        #expect(server.duo.apiPort == 443)
+        #expect(server.client == "radius_client")
+        #expect(server.port == 18120)
+        #expect(server.interface == "0.0.0.0")
+        #expect(server.clients.map(\.network.description) == ["192.0.2.10", "198.51.100.0-198.51.100.255"])
+        #expect(server.clientIPAttribute == .framedIPAddress)
+        #expect(server.requireMessageAuthenticator)
+        #expect(configuration.warnings.isEmpty)
+    }
+
+    static func error(_ text: String) -> String? {
+        do {
+            _ = try TwofoldConfiguration.parse(text, path: "/c.cfg")
+            return nil
+        } catch {
+            return error.description
+        }
+    }
+
+    @Test func errorsNameTheFileLineSectionKeyAndTheFix() {
+        let server = "[duo_only_client]\n[radius_server_duo_only]\nikey=DI\nskey=s\napi_host=h\n"
+        #expect(Self.error(server + "radius_ip_1=192.0.2.1\n") == "/c.cfg:6: [radius_server_duo_only] radius_secret_1: is required for radius_ip_1 (the shared secret configured on that device)")
+        #expect(Self.error(server + "radius_ip_1=192.0.2.1\nradius_secret_1=0123456789abcdef\nradius_secret_2=x\n") == "/c.cfg:8: [radius_server_duo_only] radius_secret_2: has no radius_ip_2 (each radius_secret_N goes with a radius_ip_N)")
+        #expect(Self.error(server + "radius_ip_1=192.0.2.1/24\nradius_secret_1=0123456789abcdef\n") == "/c.cfg:6: [radius_server_duo_only] radius_ip_1: '192.0.2.1/24' has host bits set; did you mean 192.0.2.0/24?")
+        #expect(Self.error(server + "radius_ip_1=192.0.2.1\nradius_secret_1=0123456789abcdef\nfailmod=secure\n")?.hasPrefix("/c.cfg:8: [radius_server_duo_only] failmod: unknown option (check the spelling; this section takes ikey, skey") == true)
+        #expect(Self.error(server + "radius_ip_1=192.0.2.1\nradius_secret_1=0123456789abcdef\nclient=duo_only_client\n") == "/c.cfg:8: [radius_server_duo_only] client: a duo-only section has no primary (remove this line)")
+        #expect(Self.error("[radius_server_auto]\nikey=DI\nskey=s\napi_host=h\nclient=ad_client\nradius_ip_1=192.0.2.1\nradius_secret_1=0123456789abcdef\n") == "/c.cfg:5: [radius_server_auto] client: names no client section (add the [ad_client] section)")
+        #expect(Self.error("[radius_srever_auto]\n")?.hasPrefix("/c.cfg:1: [radius_srever_auto] is not a section twofold knows") == true)
+        #expect(Self.error("[ldap_server_auto]\n")?.hasPrefix("/c.cfg:1: [ldap_server_auto] is not supported by this version of twofold yet") == true)
+        #expect(Self.error("[main]\ndebug=true\n") == "/c.cfg: has no server section, so twofold would serve nothing (add a [radius_server_auto] section with ikey, skey, api_host, client, radius_ip_1 and radius_secret_1)")
+        #expect(Self.error("[radius_client]\nsecret=s\n[radius_server_auto]\n")?.hasPrefix("/c.cfg:1: [radius_client] host: ") == true)
+    }
+
+    @Test func weakSecretsAndLegacyOptionsAreWarnedAbout() throws {
+        let configuration = try TwofoldConfiguration.parse("""
+            [duo_only_client]
+            [radius_server_duo_only]
+            ikey=DI
+            skey=s
+            api_host=h
+            radius_ip_1=192.0.2.1
+            radius_secret_1=short
+            require_message_authenticator=false
+            api_timeout=0
+            """, path: "/c.cfg")
+        #expect(configuration.warnings.count == 3)
+        #expect(configuration.warnings.contains { $0.contains("radius_secret_1 is shorter than 16 characters") })
+        #expect(configuration.warnings.contains { $0.contains("BlastRADIUS") })
+        #expect(configuration.warnings.contains { $0.contains("api_timeout=0 means no timeout") })
+        #expect(configuration.radiusServers[0].duo.apiTimeout == .seconds(60))
+        #expect(configuration.radiusServers[0].client == nil)
+    }
+}
