@@ -123,6 +123,8 @@ let package = Package(
                 "Policy",
                 "Upstream",
                 "RADIUSFront",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -234,7 +236,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ProxyTests",
-            dependencies: ["Proxy", "Policy", "LDAPWire", "RADIUSWire", "RADIUSFront", "Upstream", "DuoAPI", "TestSupport"]
+            dependencies: ["Proxy", "Policy", "LDAPWire", "RADIUSWire", "RADIUSFront", "Upstream", "DuoAPI", "DuoSim", "TestSupport"]
         ),
         .testTarget(
             name: "InteropTests",

@@ -1,0 +1,180 @@
+import ArgumentParser
+import DuoAPI
+import Foundation
+import Logging
+import Policy
+import RADIUSFront
+import Upstream
+
+/// `twofold run --config authproxy.cfg`: the proxy.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the proxy from an authproxy.cfg.",
+        discussion: """
+            Reads Duo Authentication Proxy's authproxy.cfg (see the README for the sections this \
+            version serves), starts one RADIUS listener per (interface, port) and serves until SIGINT \
+            or SIGTERM. Then it refuses new logins, lets the ones in progress finish (--grace), and exits 0.
+            """
+    )
+
+    @Option(name: .customLong("config"), help: "The configuration file (authproxy.cfg).")
+    var config: String
+
+    @Option(name: .customLong("grace"), help: "Seconds logins in progress get to finish after SIGTERM.")
+    var grace: Int = 30
+
+    func run() async throws {
+        let configuration: TwofoldConfiguration
+        do {
+            configuration = try TwofoldConfiguration.load(path: config)
+        } catch {
+            printToStandardError("twofold run: \(error)")
+            throw ExitCode(1)
+        }
+        let logLevel: Logger.Level = configuration.main.debug ? .debug : .info
+        let toStandardOutput = configuration.main.logToStandardOutput
+        LoggingSystem.bootstrap { label in
+            var handler = toStandardOutput ? StreamLogHandler.standardOutput(label: label) : StreamLogHandler.standardError(label: label)
+            handler.logLevel = logLevel
+            return handler
+        }
+        let logger = Logger(label: "twofold")
+        for warning in configuration.warnings { logger.warning("\(warning)") }
+
+        let proxy: RunningProxy
+        do {
+            proxy = try await RunningProxy.start(configuration, logger: logger)
+        } catch {
+            printToStandardError("twofold run: \(error)")
+            throw ExitCode(1)
+        }
+        let signal = await TerminationSignal.wait()
+        logger.info("\(signal) received: refusing new logins, finishing the ones in progress", metadata: ["grace": "\(grace) s"])
+        await proxy.shutdown(grace: .seconds(grace))
+        logger.info("stopped")
+    }
+}
+
+/// Why the proxy could not start: what, and where in the configuration.
+struct StartError: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// The proxy's services built from a configuration: primaries, Duo clients, engines, listeners.
+final class RunningProxy: Sendable {
+    let listeners: [RADIUSListener]
+    let runs: [Task<Void, Never>]
+    let duoClients: [DuoClient]
+    let radiusClients: [RADIUSClient]
+    let events: AuthEventLog?
+    let eventWriter: Task<Void, Never>?
+
+    private init(
+        listeners: [RADIUSListener], runs: [Task<Void, Never>], duoClients: [DuoClient], radiusClients: [RADIUSClient],
+        events: AuthEventLog?, eventWriter: Task<Void, Never>?
+    ) {
+        self.listeners = listeners
+        self.runs = runs
+        self.duoClients = duoClients
+        self.radiusClients = radiusClients
+        self.events = events
+        self.eventWriter = eventWriter
+    }
+
+    static func start(_ configuration: TwofoldConfiguration, logger: Logger) async throws -> RunningProxy {
+        var events: AuthEventLog?
+        var eventWriter: Task<Void, Never>?
+        if configuration.main.logAuthEvents {
+            let directory = configuration.main.logDirectory ?? FileManager.default.currentDirectoryPath
+            let path = URL(fileURLWithPath: directory).appendingPathComponent("authevents.log").path
+            do {
+                let log = try AuthEventLog(path: path)
+                events = log
+                eventWriter = Task { await log.run() }
+                logger.info("auth events go to \(path)")
+            } catch {
+                throw StartError(description: "\(configuration.path): [main] log_auth_events: cannot write \(path) (\(error.localizedDescription)); check log_dir")
+            }
+        }
+
+        var primaries: [String: any PrimaryAuthenticator] = [:]
+        var radiusClients: [RADIUSClient] = []
+        for (name, client) in configuration.clients.sorted(by: { $0.key < $1.key }) {
+            switch client {
+            case .duoOnly:
+                primaries[name] = DuoOnlyClient(name: name)
+            case .radius(let radius):
+                do {
+                    let started = try await RADIUSClient.start(name: name, configuration: radius, logger: logger)
+                    radiusClients.append(started)
+                    primaries[name] = started
+                } catch {
+                    throw StartError(description: "\(configuration.path): [\(name)] \(error)")
+                }
+            }
+        }
+
+        var duoClients: [DuoClient] = []
+        var sectionsByAddress: [String: [RADIUSServerSection]] = [:]
+        var addressOrder: [(interface: String, port: Int)] = []
+        for server in configuration.radiusServers {
+            let duo: DuoClient
+            do {
+                duo = try DuoClient(configuration: server.duo, logger: logger)
+            } catch {
+                throw StartError(description: "\(configuration.path):\(server.line): [\(server.policy.name)] Duo client: \(error)")
+            }
+            duoClients.append(duo)
+            let primary: any PrimaryAuthenticator = server.client.flatMap { primaries[$0] } ?? DuoOnlyClient(name: "none")
+            let engine = PolicyEngine(
+                section: server.policy, primary: primary, duo: duo, events: events ?? DiscardingAuthEventSink(),
+                logger: logger)
+            let key = "\(server.interface)|\(server.port)"
+            if sectionsByAddress[key] == nil { addressOrder.append((server.interface, server.port)) }
+            sectionsByAddress[key, default: []].append(
+                RADIUSServerSection(
+                    name: server.policy.name, clients: server.clients, requireMessageAuthenticator: server.requireMessageAuthenticator,
+                    clientIPAttribute: server.clientIPAttribute, engine: engine))
+        }
+
+        var listeners: [RADIUSListener] = []
+        var runs: [Task<Void, Never>] = []
+        for (interface, port) in addressOrder {
+            let sections = sectionsByAddress["\(interface)|\(port)"]!
+            do {
+                let listener = try await RADIUSListener.bind(host: interface, port: port, sections: sections, logger: logger)
+                listeners.append(listener)
+                logger.info(
+                    "listening for RADIUS on udp \(listener.localAddress)",
+                    metadata: ["sections": "\(sections.map(\.name).joined(separator: ", "))"])
+                runs.append(Task {
+                    do {
+                        try await listener.run()
+                    } catch {
+                        logger.error("RADIUS listener failed", metadata: ["listener": "\(listener.localAddress)", "error": "\(error)"])
+                    }
+                })
+            } catch {
+                for listener in listeners { await listener.close() }
+                let names = sections.map { "[\($0.name)]" }.joined(separator: ", ")
+                throw StartError(description: "\(configuration.path): \(names): cannot listen on udp \(interface):\(port) (\(error)); another process may hold the port: change port= or interface=")
+            }
+        }
+        return RunningProxy(
+            listeners: listeners, runs: runs, duoClients: duoClients, radiusClients: radiusClients, events: events,
+            eventWriter: eventWriter)
+    }
+
+    /// Refuses new logins, gives the ones in progress `grace` to finish, then closes everything.
+    func shutdown(grace: Duration) async {
+        await withTaskGroup(of: Void.self) { group in
+            for listener in listeners { group.addTask { await listener.shutdown(grace: grace) } }
+        }
+        for run in runs { await run.value }
+        for client in radiusClients { await client.shutdown() }
+        for client in duoClients { try? await client.shutdown() }
+        events?.finish()
+        await eventWriter?.value
+    }
+}

@@ -1,0 +1,127 @@
+import DuoAPI
+import DuoSim
+import Foundation
+import RADIUSWire
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `twofold run` as an administrator runs it: the built binary, a config file, Duo over TLS (the
+/// simulator with its CA in http_ca_certs_file), radclient as the device, SIGTERM to stop.
+@Suite(.serialized) struct RunCommandTests {
+    static let ikey = "DIWJ8X6AEYOR5OMC6TQ1"
+    static let skey = "Zh5eGmUq9zpfQnyUIu5OL9iWoMMv5ZNmk3zLJ4Ep"
+    static let secret = "device-secret-0123456789"
+
+    static var twofold: String {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("twofold").path
+    }
+
+    struct Running {
+        var sim: DuoSimServer
+        var proxy: PeerProcess
+        var port: Int
+        var folder: URL
+    }
+
+    static func start(failmode: String = "safe", extra: String = "") async throws -> Running {
+        let sim = try await DuoSimServer.start(DuoSimConfiguration(
+            integrations: [ikey: skey],
+            users: DuoSimUsers(users: [
+                "alice": DuoSimUser(push: .approve, passcodes: ["123456"]),
+                "bob": DuoSimUser(push: .deny),
+                "slow": DuoSimUser(push: .approve, pushDelayMilliseconds: 3_000),
+            ]),
+            tls: .selfSigned))
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("twofold-run-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try (sim.caCertificatePEM ?? "").write(to: folder.appendingPathComponent("duo-ca.pem"), atomically: true, encoding: .utf8)
+        let port = try FreePort.udp()
+        let config = """
+            [main]
+            http_ca_certs_file=\(folder.appendingPathComponent("duo-ca.pem").path)
+            log_auth_events=true
+            log_dir=\(folder.path)
+
+            [radius_server_duo_only]
+            ikey=\(ikey)
+            skey=\(skey)
+            api_host=127.0.0.1
+            api_port=\(sim.port)
+            failmode=\(failmode)
+            radius_ip_1=127.0.0.1
+            radius_secret_1=\(secret)
+            interface=127.0.0.1
+            port=\(port)
+            \(extra)
+            """
+        let path = folder.appendingPathComponent("authproxy.cfg").path
+        try config.write(toFile: path, atomically: true, encoding: .utf8)
+        let proxy = try PeerProcess(twofold, ["run", "--config", path, "--grace", "20"])
+        try await Wait.until("twofold listens", timeout: .seconds(20)) {
+            guard proxy.isRunning else { throw PeerMissing(peer: "twofold run exited: \(proxy.transcript)") }
+            return proxy.standardError.contains("listening for RADIUS on udp")
+        }
+        return Running(sim: sim, proxy: proxy, port: port, folder: folder)
+    }
+
+    static func radclient(_ user: String, _ password: String, port: Int) async throws -> (status: Int32, stdout: String, stderr: String) {
+        try await PeerProcess.run(
+            try Peers.tool("radclient"), ["-x", "-r", "1", "-t", "15", "127.0.0.1:\(port)", "auth", secret],
+            stdin: Data("User-Name = \"\(user)\", User-Password = \"\(password)\", Message-Authenticator = 0x00".utf8),
+            timeout: .seconds(30))
+    }
+
+    @Test(.enabled(if: Peers.shouldRun("radclient")), .timeLimit(.minutes(2)))
+    func loginsThroughTheBinaryAndACleanStop() async throws {
+        let running = try await Self.start()
+        defer { try? FileManager.default.removeItem(at: running.folder) }
+
+        let push = try await Self.radclient("alice", "push", port: running.port)
+        #expect(push.stdout.contains("Received Access-Accept"), "\(push.stdout)\n\(running.proxy.transcript)")
+        let passcode = try await Self.radclient("alice", "123456", port: running.port)
+        #expect(passcode.stdout.contains("Received Access-Accept"))
+        let denied = try await Self.radclient("bob", "push", port: running.port)
+        #expect(denied.stdout.contains("Received Access-Reject"))
+
+        await running.proxy.stop(grace: .seconds(25))
+        #expect(running.proxy.terminationStatus == 0, "\(running.proxy.transcript)")
+        await running.sim.stop()
+
+        let events = try String(contentsOf: running.folder.appendingPathComponent("authevents.log"), encoding: .utf8)
+            .split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(events.count == 3)
+        #expect(events.compactMap { $0?["status"] as? String } == ["Allow", "Allow", "Reject"])
+        #expect(events.compactMap { $0?["server_section"] as? String }.allSatisfy { $0 == "radius_server_duo_only" })
+    }
+
+    @Test(.enabled(if: Peers.shouldRun("radclient")), .timeLimit(.minutes(2)))
+    func sigtermDuringAPendingPushStillAnswersIt() async throws {
+        let running = try await Self.start()
+        defer { try? FileManager.default.removeItem(at: running.folder) }
+        async let pending = Self.radclient("slow", "push", port: running.port)
+        try await Wait.until("the push is pending at Duo", timeout: .seconds(15)) {
+            running.sim.stats().users["slow"]?.auth == 1
+        }
+        kill(running.proxy.pid, SIGTERM)
+        let answer = try await pending
+        #expect(answer.stdout.contains("Received Access-Accept"), "\(answer.stdout)\n\(running.proxy.transcript)")
+        #expect(try await running.proxy.waitForExit(timeout: .seconds(30)) == 0)
+        await running.sim.stop()
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aBadConfigurationStopsTheStartNamingTheLine() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("twofold-run-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("authproxy.cfg").path
+        try "[radius_server_auto]\nikey=DI\nskey=s\napi_host=h\nfailmode=open\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let result = try await PeerProcess.run(Self.twofold, ["run", "--config", path], timeout: .seconds(20))
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("\(path):5: [radius_server_auto] failmode: 'open' is not valid (choose one of safe, secure)"), "\(result.stderr)")
+    }
+}
