@@ -27,7 +27,7 @@ import Glibc
         var folder: URL
     }
 
-    static func start(failmode: String = "safe", extra: String = "") async throws -> Running {
+    static func start(failmode: String = "safe", mode: String = "radius_server_duo_only", extra: String = "", sections: String = "") async throws -> Running {
         let sim = try await DuoSimServer.start(DuoSimConfiguration(
             integrations: [ikey: skey],
             users: DuoSimUsers(users: [
@@ -46,7 +46,9 @@ import Glibc
             log_auth_events=true
             log_dir=\(folder.path)
 
-            [radius_server_duo_only]
+            \(sections)
+
+            [\(mode)]
             ikey=\(ikey)
             skey=\(skey)
             api_host=127.0.0.1
@@ -110,6 +112,40 @@ import Glibc
         let answer = try await pending
         #expect(answer.stdout.contains("Received Access-Accept"), "\(answer.stdout)\n\(running.proxy.transcript)")
         #expect(try await running.proxy.waitForExit(timeout: .seconds(30)) == 0)
+        await running.sim.stop()
+    }
+
+    @Test(.enabled(if: Peers.shouldRun("radclient") && Peers.shouldRun("freeradius")), .timeLimit(.minutes(2)))
+    func anUpstreamRADIUSServerAsThePrimary() async throws {
+        let upstream = try await FreeRADIUSPeer.start(
+            secret: "upstream-secret-0123456789",
+            users: [.init("alice", password: "alice-pass", reply: [.init("Class", "staff"), .init("Reply-Message", "Welcome")])])
+        defer { Task { await upstream.stop() } }
+        let running = try await Self.start(
+            mode: "radius_server_auto",
+            extra: "client=radius_client",
+            sections: """
+                [radius_client]
+                host=127.0.0.1
+                port=\(upstream.port)
+                secret=upstream-secret-0123456789
+                pass_through_attr_names=Class
+                ; FreeRADIUS 3.2 sends no Message-Authenticator in its replies
+                require_message_authenticator=false
+                """)
+        defer { try? FileManager.default.removeItem(at: running.folder) }
+
+        let accepted = try await Self.radclient("alice", "alice-pass,123456", port: running.port)
+        #expect(accepted.stdout.contains("Received Access-Accept"), "\(accepted.stdout)\n\(running.proxy.transcript)")
+        #expect(accepted.stdout.contains("Class = 0x7374616666"))  // "staff", passed through
+        let wrong = try await Self.radclient("alice", "wrong-pass,123456", port: running.port)
+        #expect(wrong.stdout.contains("Received Access-Reject"))
+        #expect(!wrong.stdout.contains("Class"))
+        #expect(running.sim.stats().users["alice"]?.auth == 1)
+        #expect(running.proxy.standardError.contains("BlastRADIUS"))  // the legacy option is warned about
+
+        await running.proxy.stop(grace: .seconds(25))
+        #expect(running.proxy.terminationStatus == 0)
         await running.sim.stop()
     }
 
