@@ -36,7 +36,8 @@ public enum DuoDate {
     }
 
     // Howard Hinnant's civil-from-days and days-from-civil algorithms (proleptic Gregorian).
-    private static func civil(fromDays z: Int64) -> (year: Int64, month: Int64, day: Int64) {
+    // Public for the other UTC timestamps twofold writes (auth events), so there is one calendar.
+    public static func civil(fromDays z: Int64) -> (year: Int64, month: Int64, day: Int64) {
         let z = z + 719_468
         let era = floorDivide(z, 146_097)
         let dayOfEra = z - era * 146_097
@@ -57,6 +58,7 @@ public enum DuoDate {
         return era * 146_097 + dayOfEra - 719_468
     }
 
-    private static func floorDivide(_ a: Int64, _ b: Int64) -> Int64 { (a - floorModulo(a, b)) / b }
+    /// Division rounding toward minus infinity (days before 1970 are negative).
+    public static func floorDivide(_ a: Int64, _ b: Int64) -> Int64 { (a - floorModulo(a, b)) / b }
     private static func floorModulo(_ a: Int64, _ b: Int64) -> Int64 { ((a % b) + b) % b }
 }

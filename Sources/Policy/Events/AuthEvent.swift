@@ -1,3 +1,5 @@
+import DuoAPI
+
 /// One line of the auth-event log (`[main] log_auth_events`): what was decided at one stage of a
 /// login. The fields and their names are those of the reference proxy's `authevents.log`, so SIEM
 /// parsers written for it keep working.
@@ -64,19 +66,6 @@ public struct AuthEvent: Sendable, Hashable {
         if let distinguishedName { line.member("dn", distinguishedName) }
         return line.finish()
     }
-
-    /// Howard Hinnant's days-to-civil algorithm (proleptic Gregorian calendar).
-    static func civilDate(daysSince1970: Int64) -> (Int64, Int64, Int64) {
-        let z = daysSince1970 + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
-    }
 }
 
 /// Where auth events go: the Proxy writes them to `authevents.log`; tests collect them.
@@ -88,13 +77,6 @@ public protocol AuthEventSink: Sendable {
 public struct DiscardingAuthEventSink: AuthEventSink {
     public init() {}
     public func record(_ event: AuthEvent) {}
-}
-
-extension Int64 {
-    fileprivate func floorDivided(by divisor: Int64) -> (Int64, Int64) {
-        let quotient = self >= 0 ? self / divisor : (self - divisor + 1) / divisor
-        return (quotient, self - quotient * divisor)
-    }
 }
 
 /// A JSON object on one line, written as UTF-8 bytes.
@@ -176,8 +158,9 @@ struct JSONLineWriter {
     /// `"2026-11-29T15:40:36.123456Z"`: UTC with microseconds, as the reference writes it.
     mutating func timestamp(_ seconds: Double) {
         let micros = Int64((seconds * 1_000_000).rounded(.down))
-        let (days, microsOfDay) = micros.floorDivided(by: 86_400_000_000)
-        let (year, month, day) = AuthEvent.civilDate(daysSince1970: days)
+        let days = DuoDate.floorDivide(micros, 86_400_000_000)
+        let microsOfDay = micros - days * 86_400_000_000
+        let (year, month, day) = DuoDate.civil(fromDays: days)
         let secondOfDay = microsOfDay / 1_000_000
         bytes.append(UInt8(ascii: "\""))
         digits(year, 4)
