@@ -149,6 +149,32 @@ import Glibc
         await running.sim.stop()
     }
 
+    @Test(.timeLimit(.minutes(2)))
+    func benchRadiusDrivesTheProxyAndVerifiesTheReplies() async throws {
+        let running = try await Self.start()
+        defer { try? FileManager.default.removeItem(at: running.folder) }
+        let bench = try await PeerProcess.run(Self.twofold, [
+            "bench", "radius", "--server", "127.0.0.1:\(running.port)", "--secret", Self.secret, "--user", "alice",
+            "--password", "123456", "--concurrency", "4", "--duration", "2", "--message-authenticator",
+        ], timeout: .seconds(60))
+        #expect(bench.status == 0, "\(bench.stderr)")
+        let summary = try #require(bench.stdout.split(separator: "\n").first.map(String.init))
+        // sent N, accepted N, rejected 0, challenged 0, timeouts 0
+        let numbers = summary.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+        #expect(numbers.count == 5, "\(bench.stdout)")
+        #expect(numbers[0] > 0 && numbers[0] == numbers[1], "\(bench.stdout)")
+        #expect(numbers[2...] == [0, 0, 0], "\(bench.stdout)")
+        #expect(bench.stdout.contains("logins/s"))
+        // The same bench with the wrong secret: nothing verifies, so nothing is accepted.
+        let wrong = try await PeerProcess.run(Self.twofold, [
+            "bench", "radius", "--server", "127.0.0.1:\(running.port)", "--secret", "not-the-secret-0123", "--user", "alice",
+            "--password", "123456", "--concurrency", "2", "--duration", "1", "--timeout", "1",
+        ], timeout: .seconds(60))
+        #expect(wrong.stdout.contains("accepted 0,"), "\(wrong.stdout)")
+        await running.proxy.stop(grace: .seconds(25))
+        await running.sim.stop()
+    }
+
     @Test(.timeLimit(.minutes(1)))
     func aBadConfigurationStopsTheStartNamingTheLine() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("twofold-run-\(UUID().uuidString)")

@@ -1,0 +1,132 @@
+import ArgumentParser
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import Policy
+import Synchronization
+import Upstream
+
+/// `twofold bench radius`: a closed-loop RADIUS load generator.
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench", abstract: "Load generators.", subcommands: [BenchRADIUSCommand.self])
+}
+
+struct BenchRADIUSCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "radius",
+        abstract: "Send PAP Access-Requests as fast as answers come back, and report rates and latencies.",
+        discussion: """
+            C workers each send one Access-Request, wait for its answer, and send the next, for D seconds. \
+            Every request carries Message-Authenticator; every reply's Response Authenticator is verified \
+            (and its Message-Authenticator, when present or with --message-authenticator required). \
+            Unanswered requests count as timeouts after --timeout seconds (no retransmits).
+            """
+    )
+
+    @Option(name: .customLong("server"), help: "HOST:PORT of the RADIUS server.")
+    var server: String
+    @Option(name: .customLong("secret"), help: "The shared secret.")
+    var secret: String
+    @Option(name: .customLong("user"), help: "User-Name of every request.")
+    var user: String
+    @Option(name: .customLong("password"), help: "User-Password of every request (a password, `password,factor`, or a factor).")
+    var password: String
+    @Option(name: .customLong("concurrency"), help: "Requests in flight at once.")
+    var concurrency: Int = 64
+    @Option(name: .customLong("duration"), help: "Seconds to run.")
+    var duration: Int = 10
+    @Option(name: .customLong("timeout"), help: "Seconds before an unanswered request counts as a timeout.")
+    var timeout: Int = 5
+    @Flag(name: .customLong("message-authenticator"), help: "Require Message-Authenticator in every reply.")
+    var requireMessageAuthenticator = false
+
+    func validate() throws {
+        guard concurrency >= 1, concurrency <= 65_536 else { throw ValidationError("--concurrency must be from 1 to 65536") }
+        guard duration >= 1 else { throw ValidationError("--duration must be at least 1 second") }
+        guard let colon = server.lastIndex(of: ":"), Int(server[server.index(after: colon)...]) != nil else {
+            throw ValidationError("--server must be HOST:PORT, e.g. 127.0.0.1:1812")
+        }
+    }
+
+    func run() async throws {
+        let colon = server.lastIndex(of: ":")!
+        let host = String(server[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        let port = Int(server[server.index(after: colon)...])!
+        let configuration: RADIUSClientConfiguration
+        do {
+            configuration = try RADIUSClientConfiguration(
+                servers: [.init(host: host, port: port)], secret: RADIUSSharedSecret(secret), retries: 0,
+                retryWait: .seconds(timeout), requireMessageAuthenticator: requireMessageAuthenticator)
+        } catch {
+            printToStandardError("twofold bench radius: \(error)")
+            throw ExitCode(1)
+        }
+        // One client per event loop, so that sockets and timers spread over the cores.
+        let quiet = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
+        var clients: [RADIUSClient] = []
+        for _ in 0..<System.coreCount {
+            clients.append(try await RADIUSClient.start(name: "bench", configuration: configuration, logger: quiet))
+        }
+        let tally = TallyBox()
+        let deadline = ContinuousClock.now + .seconds(duration)
+        let start = ContinuousClock.now
+        let userName = user
+        let secretPassword = Password(password)
+        await withTaskGroup(of: Void.self) { group in
+            for worker in 0..<concurrency {
+                let client = clients[worker % clients.count]
+                group.addTask {
+                    while ContinuousClock.now < deadline {
+                        let sent = ContinuousClock.now
+                        let outcome = await client.authenticate(PrimaryRequest(username: userName, password: secretPassword))
+                        let latency = sent.duration(to: .now)
+                        tally.state.withLock { $0.record(outcome, latency: latency) }
+                    }
+                }
+            }
+        }
+        let elapsed = start.duration(to: .now)
+        for client in clients { await client.shutdown() }
+        print(tally.state.withLock { $0.report(elapsed: elapsed, concurrency: concurrency) })
+    }
+
+    final class TallyBox: Sendable {
+        let state = Mutex(Tally())
+    }
+
+    struct Tally {
+        var accepted = 0
+        var rejected = 0
+        var challenged = 0
+        var timeouts = 0
+        var latencies: [Duration] = []
+
+        mutating func record(_ outcome: PrimaryOutcome, latency: Duration) {
+            switch outcome {
+            case .accepted: accepted += 1
+            case .rejected: rejected += 1
+            case .challenged: challenged += 1
+            case .unavailable: timeouts += 1
+            }
+            latencies.append(latency)
+        }
+
+        func report(elapsed: Duration, concurrency: Int) -> String {
+            let sent = accepted + rejected + challenged + timeouts
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let sorted = latencies.sorted()
+            func percentile(_ p: Double) -> String {
+                guard !sorted.isEmpty else { return "-" }
+                let value = sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
+                return String(format: "%.2f ms", Double(value.components.attoseconds) / 1e15 + Double(value.components.seconds) * 1000)
+            }
+            return """
+                sent \(sent), accepted \(accepted), rejected \(rejected), challenged \(challenged), timeouts \(timeouts)
+                \(String(format: "%.0f", Double(sent) / seconds)) logins/s over \(String(format: "%.1f", seconds)) s at concurrency \(concurrency)
+                latency p50 \(percentile(0.5)), p90 \(percentile(0.9)), p99 \(percentile(0.99)), max \(percentile(1.0))
+                """
+        }
+    }
+}
