@@ -54,6 +54,8 @@ struct ADClientTLSTests {
                     slapd, port: port, transport: transport, caFile: caFile))
                 let diagnostic = expectUnavailable(await ADDirectory.login(client, "alice", "alice-secret-1"))
                 #expect(diagnostic.contains("TLS failed"), "\(transport): \(diagnostic)")
+                #expect(diagnostic.contains("CERTIFICATE_VERIFY_FAILED"), "\(transport): \(diagnostic)")
+                #expect(diagnostic.contains("ssl_ca_certs_file"))
                 #expect(diagnostic.contains("127.0.0.1:\(port)"))
                 #expect(client.connectionsOpened == 1, "\(transport): no further attempt after the TLS failure")
                 await client.shutdown()

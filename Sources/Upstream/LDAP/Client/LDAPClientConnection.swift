@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import LDAPWire
 import NIOCore
 import NIOPosix
@@ -180,9 +185,20 @@ public final class LDAPClientConnection: Sendable {
 
     private static func connectFailureReason(_ error: any Error) -> String {
         if let error = error as? NIOConnectionError {
-            let reasons = error.connectionErrors.map { "\($0.target): \($0.error)" }
+            let reasons = error.connectionErrors.map { attempt in
+                let address = attempt.target.ipAddress ?? "\(attempt.target)"
+                return "\(address): \(describe(attempt.error))"
+            }
             if !reasons.isEmpty { return reasons.joined(separator: ", ") }
-            if let dns = error.dnsAAAAError ?? error.dnsAError { return "name not resolved: \(dns)" }
+            if let dns = error.dnsAAAAError ?? error.dnsAError { return "the name was not resolved: \(dns)" }
+        }
+        return describe(error)
+    }
+
+    /// `connection refused` rather than NIO's `connection reset (error set): Connection refused) (errno: 111)`.
+    private static func describe(_ error: any Error) -> String {
+        if let error = error as? IOError {
+            return String(cString: strerror(error.errnoCode)).lowercased()
         }
         return "\(error)"
     }

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import LDAPWire
 import NIOCore
 import NIOSSL
@@ -130,7 +135,20 @@ final class LDAPClientHandler: ChannelDuplexHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         let isTLS = error is NIOSSLError || error is BoringSSLError || error is NIOSSLExtraError
-        run(stateMachine.errorCaught("\(error)", isTLSError: isTLS), context: context)
+        run(stateMachine.errorCaught(Self.describe(error), isTLSError: isTLS), context: context)
+    }
+
+    /// A certificate that fails verification is the TLS error administrators meet most; say what
+    /// to check instead of only BoringSSL's reason.
+    static func describe(_ error: any Error) -> String {
+        let text = "\(error)"
+        if text.contains("CERTIFICATE_VERIFY_FAILED") {
+            return "the server's certificate was not accepted (CERTIFICATE_VERIFY_FAILED): it must chain to ssl_ca_certs_file (or the system's roots when unset) and, unless ssl_verify_hostname=false, name the host connected to"
+        }
+        if let error = error as? IOError {
+            return String(cString: strerror(error.errnoCode)).lowercased()
+        }
+        return text
     }
 
     func channelInactive(context: ChannelHandlerContext) {
