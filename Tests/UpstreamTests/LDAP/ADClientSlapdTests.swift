@@ -125,6 +125,38 @@ struct ADClientSlapdTests {
     }
 
     @Test(.enabled(if: ADDirectory.shouldRun))
+    func concurrentLoginsShareABoundedPool() async throws {
+        try await ADDirectory.withRunning { slapd in
+            let client = try ADClient(configuration: ADDirectory.configuration(slapd, securityGroup: true), maximumIdleConnectionsPerHost: 3)
+            defer { Task { await client.shutdown() } }
+            let logins: [(String, String, PrimaryRejection.Kind?)] = [
+                ("alice", "alice-secret-1", nil), ("alice", "wrong-1", .wrongPassword), ("bob", "bob-secret-2", .notInGroup),
+                ("carol", "carol-secret-3", nil), ("mallory", "x-1", .unknownUser), ("dave", "dave-secret-4", .ambiguousUser),
+            ]
+            let rounds = 5
+            let outcomes = await withTaskGroup(of: (Int, PrimaryOutcome).self) { group in
+                for index in 0..<(logins.count * rounds) {
+                    let login = logins[index % logins.count]
+                    group.addTask { (index, await ADDirectory.login(client, login.0, login.1)) }
+                }
+                var all: [(Int, PrimaryOutcome)] = []
+                for await outcome in group { all.append(outcome) }
+                return all
+            }
+            #expect(outcomes.count == logins.count * rounds)
+            for (index, outcome) in outcomes {
+                let login = logins[index % logins.count]
+                if let kind = login.2 {
+                    expectRejected(outcome, kind)
+                } else {
+                    expectAccepted(outcome, dn: slapd.dn(of: login.0))
+                }
+            }
+            #expect(client.idleServiceConnections <= 3)
+        }
+    }
+
+    @Test(.enabled(if: ADDirectory.shouldRun))
     func aPooledConnectionTheServerClosedIsReplaced() async throws {
         try await ADDirectory.withRunning(idleTimeout: 1) { slapd in
             let client = try ADClient(configuration: ADDirectory.configuration(slapd))
