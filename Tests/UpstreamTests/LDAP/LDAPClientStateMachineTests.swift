@@ -165,6 +165,22 @@ import Testing
         #expect(machine.channelInactive() == .none)
     }
 
+    @Test func nothingFollowsAnUnbindAndPendingOperationsFailWhenTheChannelCloses() {
+        var machine = LDAPClientStateMachine(endpoint: Self.endpoint, tlsFromStart: false)
+        _ = machine.send(.search(Self.request, maximumEntries: 2))
+        let (_, unbind) = machine.send(.unbind)
+        #expect(unbind == .write(LDAPMessage(messageID: 2, protocolOp: .unbindRequest), expectsResponse: false))
+        guard case .failOperation(let refused) = machine.send(.bind(name: "x", password: Password("y"))).action else {
+            Issue.record("a bind after unbind was sent")
+            return
+        }
+        #expect(refused.kind == .connectionClosed)
+        guard case .failAll([1], _, closeChannel: false) = machine.channelInactive() else {
+            Issue.record("the pending search was not failed")
+            return
+        }
+    }
+
     @Test func theBindOperationNeverPrintsThePassword() {
         let operation = LDAPClientOperation.bind(name: "uid=alice", password: Password("hunter2"))
         #expect(!"\(operation)".contains("hunter2"))

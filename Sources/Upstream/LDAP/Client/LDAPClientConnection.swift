@@ -158,7 +158,9 @@ public final class LDAPClientConnection: Sendable {
         let channel = self.channel
         guard channel.isActive else { return }
         let promise = channel.eventLoop.makePromise(of: LDAPClientResponse.self)
-        channel.writeAndFlush(LDAPClientRequest(operation: .unbind, promise: promise)).whenComplete { _ in
+        channel.writeAndFlush(LDAPClientRequest(operation: .unbind, promise: promise)).whenComplete { result in
+            // The handler answers an unbind when it writes it; a channel already torn down does not.
+            if case .failure(let error) = result { promise.fail(error) }
             channel.close(promise: nil)
         }
     }

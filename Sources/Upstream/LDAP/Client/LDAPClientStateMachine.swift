@@ -118,6 +118,8 @@ struct LDAPClientStateMachine {
     private var tls: TLSState
     private var pending: [Int32: Pending] = [:]
     private var nextMessageID: Int32 = 1
+    /// An UnbindRequest was sent: the client closes the connection next.
+    private var isUnbound = false
 
     /// - Parameter tlsFromStart: LDAPS: the TLS handler is in the pipeline before the first byte.
     init(endpoint: String, tlsFromStart: Bool) {
@@ -150,6 +152,9 @@ struct LDAPClientStateMachine {
         case .active:
             break
         }
+        guard !isUnbound else {
+            return (0, .failOperation(.connectionClosed(endpoint, "after unbind: \(operation) was not sent")))
+        }
         // RFC 4511 §4.14.1: "the client MUST NOT send any PDUs on this LDAP message layer following
         // this request until it receives a StartTLS extended response and, in the case of a
         // successful response, completes TLS establishment".
@@ -177,7 +182,9 @@ struct LDAPClientStateMachine {
             pending[messageID] = .startTLS
             return (messageID, .write(LDAPMessage(messageID: messageID, protocolOp: .extendedRequest(.startTLS)), expectsResponse: true))
         case .unbind:
-            state = .closed(.connectionClosed(endpoint, "after unbind"))
+            // Nothing may follow an unbind; operations still pending are failed when the channel
+            // closes (`channelInactive`), so none waits for an answer that cannot come.
+            isUnbound = true
             return (messageID, .write(LDAPMessage(messageID: messageID, protocolOp: .unbindRequest), expectsResponse: false))
         }
     }
