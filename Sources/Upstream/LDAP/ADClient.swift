@@ -11,6 +11,8 @@ import Synchronization
 /// A login, on the first host that answers (`host`, then `host_2`, ...):
 /// 1. An empty password is refused before any network I/O: with a DN it would be an
 ///    "unauthenticated bind" that some servers accept without checking anything (RFC 4513 §5.1.2).
+///    So are an empty username, one over ``maximumUsernameLength`` bytes, and one with control
+///    characters (NUL, CR, LF, ...).
 /// 2. On a pooled connection bound as `bind_dn`, a subtree search of `search_dn` for
 ///    ``ADClientConfiguration/userFilter(for:)`` (built as a tree, never by string concatenation)
 ///    with a size limit of 2: exactly one entry is required; none is `.unknownUser`, two or more is
@@ -98,6 +100,13 @@ public final class ADClient: PrimaryAuthenticator {
             return .rejected(PrimaryRejection(
                 .unknownUser,
                 diagnostic: "[\(name)] a username of \(username.utf8.count) bytes is longer than \(Self.maximumUsernameLength): refused without asking the directory"))
+        }
+
+        // No directory name holds a control character; a NUL or line break here is an attack or
+        // a broken client, and is refused before it reaches a filter or a log line.
+        guard !username.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) else {
+            return .rejected(PrimaryRejection(
+                .unknownUser, diagnostic: "[\(name)] a username with control characters: refused without asking the directory"))
         }
 
         var failures: [String] = []

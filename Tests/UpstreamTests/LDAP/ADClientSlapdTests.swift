@@ -99,8 +99,10 @@ struct ADClientSlapdTests {
         expectRejected(outcome, .emptyPassword)
         #expect(client.connectionsOpened == 0)
         #expect(witness.acceptedConnections == 0)
-        // And an empty username, neither.
-        expectRejected(await ADDirectory.login(client, "", "secret"), .unknownUser)
+        // Nor does an empty, oversized or control-character username.
+        for username in ["", String(repeating: "a", count: 1025), "alice\u{0}", "alice\r\nuid: admin", "\u{7f}"] {
+            expectRejected(await ADDirectory.login(client, username, "secret"), .unknownUser)
+        }
         #expect(client.connectionsOpened == 0)
         #expect(witness.acceptedConnections == 0)
     }
