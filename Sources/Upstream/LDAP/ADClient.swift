@@ -91,7 +91,9 @@ public final class ADClient: PrimaryAuthenticator {
         let username = request.username
         guard !request.password.isEmpty else {
             return .rejected(PrimaryRejection(
-                .emptyPassword, diagnostic: "[\(name)] empty password for '\(username)': refused without asking the directory"))
+                .emptyPassword,
+                // Quoted with escapes: the username has not been checked for control characters yet.
+                diagnostic: "[\(name)] empty password for \(username.debugDescription): refused without asking the directory"))
         }
         guard !username.isEmpty else {
             return .rejected(PrimaryRejection(.unknownUser, diagnostic: "[\(name)] empty username: refused without asking the directory"))

@@ -23,6 +23,11 @@ final class LDAPServiceConnectionPool: Sendable {
         self.open = open
     }
 
+    /// A client dropped without ``shutdown()`` still closes its idle connections.
+    deinit {
+        for connection in state.withLock({ $0.idle }) { connection.closeSoon() }
+    }
+
     /// How many idle connections are still open (for tests).
     var activeIdleCount: Int { state.withLock { $0.idle.filter(\.isActive).count } }
 
