@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// A few connections to one server, each already bound as the service account, reused across
 /// logins: a login costs one search instead of connect + TLS + bind + search.
@@ -12,7 +12,9 @@ final class LDAPServiceConnectionPool: Sendable {
         var isShutDown = false
     }
 
-    private let state = Mutex(State())
+    /// A pthread mutex rather than `Synchronization.Mutex`: on Linux the latter locks with raw
+    /// futexes that ThreadSanitizer cannot see, so every pool access was reported as a race.
+    private let state = NIOLockedValueBox(State())
     /// The most idle connections kept; a burst opens more and closes the surplus afterwards.
     let maximumIdle: Int
     /// Connects and binds as the service account.
@@ -25,11 +27,11 @@ final class LDAPServiceConnectionPool: Sendable {
 
     /// A client dropped without ``shutdown()`` still closes its idle connections.
     deinit {
-        for connection in state.withLock({ $0.idle }) { connection.closeSoon() }
+        for connection in state.withLockedValue({ $0.idle }) { connection.closeSoon() }
     }
 
     /// How many idle connections are still open (for tests).
-    var activeIdleCount: Int { state.withLock { $0.idle.filter(\.isActive).count } }
+    var activeIdleCount: Int { state.withLockedValue { $0.idle.filter(\.isActive).count } }
 
     /// Runs `body` on a bound connection: an idle one when there is one, else a new one. A reused
     /// connection that turns out to be closed (the server restarted, an idle timeout) is replaced
@@ -60,7 +62,7 @@ final class LDAPServiceConnectionPool: Sendable {
 
     /// Closes the idle connections; connections in use are closed when they come back.
     func shutdown() async {
-        let idle = state.withLock { state in
+        let idle = state.withLockedValue { state in
             state.isShutDown = true
             defer { state.idle = [] }
             return state.idle
@@ -70,7 +72,7 @@ final class LDAPServiceConnectionPool: Sendable {
 
     private func takeIdle() -> LDAPClientConnection? {
         var dead: [LDAPClientConnection] = []
-        let found: LDAPClientConnection? = state.withLock { state in
+        let found: LDAPClientConnection? = state.withLockedValue { state in
             while let candidate = state.idle.popLast() {
                 if candidate.isActive { return candidate }
                 dead.append(candidate)
@@ -82,7 +84,7 @@ final class LDAPServiceConnectionPool: Sendable {
     }
 
     private func release(_ connection: LDAPClientConnection) {
-        let kept = state.withLock { state in
+        let kept = state.withLockedValue { state in
             guard !state.isShutDown, connection.isActive, state.idle.count < maximumIdle else { return false }
             state.idle.append(connection)
             return true
