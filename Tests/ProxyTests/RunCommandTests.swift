@@ -149,6 +149,40 @@ import Glibc
         await running.sim.stop()
     }
 
+    @Test(.enabled(if: Peers.shouldRun("radclient") && Peers.shouldRun("slapd")), .timeLimit(.minutes(2)))
+    func aDirectoryAsThePrimary() async throws {
+        let directory = try await SlapdPeer.start()
+        defer { Task { await directory.stop() } }
+        let running = try await Self.start(
+            mode: "radius_server_auto",
+            extra: "client=ad_client",
+            sections: """
+                [ad_client]
+                host=127.0.0.1
+                port=\(directory.port)
+                auth_type=plain
+                bind_dn=\(directory.adminDN)
+                service_account_password=\(directory.adminPassword)
+                search_dn=\(directory.peopleDN)
+                username_attribute=uid
+                """)
+        defer { try? FileManager.default.removeItem(at: running.folder) }
+
+        let accepted = try await Self.radclient("alice", "alice-secret-1,push", port: running.port)
+        #expect(accepted.stdout.contains("Received Access-Accept"), "\(accepted.stdout)\n\(running.proxy.transcript)")
+        let wrong = try await Self.radclient("alice", "wrong,push", port: running.port)
+        #expect(wrong.stdout.contains("Received Access-Reject"))
+        let injected = try await Self.radclient("*)(uid=*", "alice-secret-1,push", port: running.port)
+        #expect(injected.stdout.contains("Received Access-Reject"))
+        #expect(running.sim.stats().users["alice"]?.auth == 1)
+
+        await running.proxy.stop(grace: .seconds(25))
+        #expect(running.proxy.terminationStatus == 0)
+        await running.sim.stop()
+        let events = try String(contentsOf: running.folder.appendingPathComponent("authevents.log"), encoding: .utf8)
+        #expect(events.contains("\"dn\": \"uid=alice,ou=people,dc=example,dc=com\""))
+    }
+
     @Test(.timeLimit(.minutes(2)))
     func benchRadiusDrivesTheProxyAndVerifiesTheReplies() async throws {
         let running = try await Self.start()

@@ -67,13 +67,15 @@ final class RunningProxy: Sendable {
     let runs: [Task<Void, Never>]
     let duoClients: [DuoClient]
     let radiusClients: [RADIUSClient]
+    let directoryClients: [ADClient]
     let events: AuthEventLog?
     let eventWriter: Task<Void, Never>?
 
     private init(
         listeners: [RADIUSListener], runs: [Task<Void, Never>], duoClients: [DuoClient], radiusClients: [RADIUSClient],
-        events: AuthEventLog?, eventWriter: Task<Void, Never>?
+        directoryClients: [ADClient], events: AuthEventLog?, eventWriter: Task<Void, Never>?
     ) {
+        self.directoryClients = directoryClients
         self.listeners = listeners
         self.runs = runs
         self.duoClients = duoClients
@@ -100,10 +102,19 @@ final class RunningProxy: Sendable {
 
         var primaries: [String: any PrimaryAuthenticator] = [:]
         var radiusClients: [RADIUSClient] = []
+        var directoryClients: [ADClient] = []
         for (name, client) in configuration.clients.sorted(by: { $0.key < $1.key }) {
             switch client {
             case .duoOnly:
                 primaries[name] = DuoOnlyClient(name: name)
+            case .activeDirectory(let directory):
+                do {
+                    let client = try ADClient(configuration: directory)
+                    directoryClients.append(client)
+                    primaries[name] = client
+                } catch {
+                    throw StartError(description: "\(configuration.path): \(error)")
+                }
             case .radius(let radius):
                 do {
                     let started = try await RADIUSClient.start(name: name, configuration: radius, logger: logger)
@@ -162,8 +173,8 @@ final class RunningProxy: Sendable {
             }
         }
         return RunningProxy(
-            listeners: listeners, runs: runs, duoClients: duoClients, radiusClients: radiusClients, events: events,
-            eventWriter: eventWriter)
+            listeners: listeners, runs: runs, duoClients: duoClients, radiusClients: radiusClients,
+            directoryClients: directoryClients, events: events, eventWriter: eventWriter)
     }
 
     /// Refuses new logins, gives the ones in progress `grace` to finish, then closes everything.
@@ -173,6 +184,7 @@ final class RunningProxy: Sendable {
         }
         for run in runs { await run.value }
         for client in radiusClients { await client.shutdown() }
+        for client in directoryClients { await client.shutdown() }
         for client in duoClients { try? await client.shutdown() }
         events?.finish()
         await eventWriter?.value

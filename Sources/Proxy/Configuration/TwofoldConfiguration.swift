@@ -23,6 +23,7 @@ struct TwofoldConfiguration: Sendable {
     /// A `client` section: what checks the first factor.
     enum Client: Sendable {
         case radius(RADIUSClientConfiguration)
+        case activeDirectory(ADClientConfiguration)
         case duoOnly
     }
 
@@ -70,6 +71,8 @@ struct TwofoldConfiguration: Sendable {
                 configuration.main = try readMain(&reader)
             case "radius_client":
                 configuration.clients[section.name.lowercased()] = .radius(try readRADIUSClient(&reader, warnings: &configuration.warnings))
+            case "ad_client":
+                configuration.clients[section.name.lowercased()] = .activeDirectory(try readADClient(&reader, warnings: &configuration.warnings))
             case "duo_only_client":
                 try reader.unknownKeys(valid: [])
                 configuration.clients[section.name.lowercased()] = .duoOnly
@@ -77,10 +80,10 @@ struct TwofoldConfiguration: Sendable {
             case "radius_server_concat": servers.append((section, .concat))
             case "radius_server_duo_only": servers.append((section, .duoOnly))
             case "radius_server_challenge": servers.append((section, .challenge))
-            case "ad_client", "local_client", "radius_server_iframe", "ldap_server_auto", "ldap_server_duo_only":
+            case "local_client", "radius_server_iframe", "ldap_server_auto", "ldap_server_duo_only":
                 throw ConfigError(
                     path: path, line: section.line, section: section.name, "is not supported by this version of twofold yet",
-                    hint: "supported: [main], [radius_client], [duo_only_client], [radius_server_auto], [radius_server_concat], "
+                    hint: "supported: [main], [ad_client], [radius_client], [duo_only_client], [radius_server_auto], [radius_server_concat], "
                         + "[radius_server_duo_only], [radius_server_challenge]")
             default:
                 throw ConfigError(
@@ -165,6 +168,47 @@ struct TwofoldConfiguration: Sendable {
         } catch {
             throw ConfigError(path: reader.path, line: reader.section.line, section: reader.section.name, "\(error)")
         }
+    }
+
+    static let adClientKeys = [
+        "host", "host_N", "port", "transport", "auth_type", "bind_dn", "service_account_username", "service_account_password",
+        "search_dn", "username_attribute", "at_attribute", "ldap_filter", "security_group_dn", "timeout", "ssl_ca_certs_file",
+        "ssl_verify_hostname",
+    ]
+
+    private static func readADClient(_ reader: inout ConfigSectionReader, warnings: inout [String]) throws(ConfigError) -> ADClientConfiguration {
+        let hosts = try reader.numbered("host", bareFirst: true).map(\.entry.value)
+        let password = try reader.string("service_account_password").map { Password($0) }
+        let configuration: ADClientConfiguration
+        do {
+            configuration = try ADClientConfiguration(
+                section: reader.section.name,
+                hosts: hosts,
+                port: try reader.int("port", in: 1...65_535),
+                transport: try reader.string("transport"),
+                authType: try reader.string("auth_type"),
+                bindDN: try reader.string("bind_dn"),
+                serviceAccountUsername: try reader.string("service_account_username"),
+                serviceAccountPassword: password,
+                searchDN: try reader.string("search_dn"),
+                usernameAttribute: try reader.string("username_attribute"),
+                atAttribute: try reader.string("at_attribute"),
+                ldapFilter: try reader.string("ldap_filter"),
+                securityGroupDN: try reader.string("security_group_dn"),
+                timeout: try reader.int("timeout", in: 0...600).map { .seconds($0) },
+                sslCACertsFile: try reader.string("ssl_ca_certs_file"),
+                sslVerifyHostname: try reader.entry("ssl_verify_hostname") == nil ? nil : try reader.bool("ssl_verify_hostname", default: true))
+        } catch let error as ADClientConfigurationError {
+            let entry = reader.section.entries.first { $0.key == error.key }
+            throw ConfigError(path: reader.path, line: entry?.line ?? reader.section.line, section: reader.section.name, key: error.key, error.diagnostic)
+        } catch let error as ConfigError {
+            throw error
+        } catch {
+            throw ConfigError(path: reader.path, line: reader.section.line, section: reader.section.name, "\(error)")
+        }
+        try reader.unknownKeys(valid: adClientKeys)
+        warnings += configuration.warnings.map { "\(reader.path): [\(reader.section.name)] \($0)" }
+        return configuration
     }
 
     static let radiusServerKeys = [
