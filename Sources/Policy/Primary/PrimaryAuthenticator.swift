@@ -90,7 +90,8 @@ public struct PrimaryRejection: Sendable, Hashable, CustomStringConvertible {
         public static let notInGroup = Kind(base: .notInGroup)
         /// Refused before any server was asked.
         public static let emptyPassword = Kind(base: .emptyPassword)
-        /// An upstream RADIUS Access-Reject: the server does not say whether the user exists.
+        /// The server refused without saying why: an upstream RADIUS Access-Reject, or an LDAP
+        /// bind answered with a code other than invalidCredentials (unwillingToPerform, ...).
         public static let refusedByServer = Kind(base: .refusedByServer)
 
         public var description: String { base.rawValue }
