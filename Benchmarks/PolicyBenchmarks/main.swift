@@ -1,2 +1,4 @@
-// Filled in by the policy engine and the local users file.
-print("PolicyBenchmarks: nothing to measure yet")
+// `swift run -c release PolicyBenchmarks`: what the policy engine and the primary authenticators
+// cost. Each part is a function in its own file; run them in order.
+
+try await runLocalUsersBenchmark()

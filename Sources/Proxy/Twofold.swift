@@ -12,7 +12,7 @@ struct Twofold: AsyncParsableCommand {
             for a second factor and answers the device.
             """,
         version: TwofoldVersion.current,
-        subcommands: [Demo.self, DuoSimCommand.self]
+        subcommands: [Demo.self, DuoSimCommand.self, HashPasswordCommand.self]
     )
 }
 
