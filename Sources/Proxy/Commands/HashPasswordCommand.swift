@@ -154,8 +154,8 @@ enum PasswordInput {
         return line
     }
 
+    /// Echo goes off before the prompt appears, so nothing typed after the prompt is echoed.
     private static func readHidden(prompt: String) throws -> [UInt8] {
-        writeToStandardError(prompt)
         guard tcgetattr(STDIN_FILENO, &savedTerminal) == 0 else {
             throw Failure(description: "cannot turn off echo on the terminal (\(String(cString: strerror(errno))))")
         }
@@ -167,6 +167,7 @@ enum PasswordInput {
             _exit(128 + number)
         }
         tcsetattr(STDIN_FILENO, TCSAFLUSH, &hidden)
+        writeToStandardError(prompt)
         defer {
             tcsetattr(STDIN_FILENO, TCSANOW, &savedTerminal)
             signal(SIGINT, SIG_DFL)

@@ -70,4 +70,52 @@ import Upstream
         #expect(result.stdout.isEmpty, "\(result.stdout)")
         #expect(result.stderr.contains(named), "\(result.stderr)")
     }
+
+    /// At a terminal (a pseudo-terminal driven by Python's `pty`): asked twice, nothing echoed.
+    static let terminalDriver = #"""
+        import os, pty, select, sys, time
+        twofold, first, second = sys.argv[1], sys.argv[2].encode(), sys.argv[3].encode()
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.execv(twofold, [twofold, "hash-password", "--iterations", "1000", "--allow-weak-cost", "--username", "tty"])
+        out = b""
+        def read(until=None):
+            global out
+            deadline = time.time() + 30
+            while until is None or until not in out:
+                ready, _, _ = select.select([fd], [], [], max(0, deadline - time.time()))
+                if not ready:
+                    sys.exit("timed out waiting for %r, got %r" % (until, out))
+                try:
+                    chunk = os.read(fd, 1024)
+                except OSError:
+                    return
+                if not chunk:
+                    return
+                out += chunk
+        read(b"Password: ")
+        os.write(fd, first + b"\n")
+        read(b"Again: ")
+        os.write(fd, second + b"\n")
+        read()
+        _, status = os.waitpid(pid, 0)
+        sys.stdout.write(out.decode("utf-8", "replace"))
+        sys.exit(os.waitstatus_to_exitcode(status))
+        """#
+
+    @Test(.timeLimit(.minutes(1)), .enabled(if: Peers.shouldRun("python3")))
+    func atATerminalThePasswordIsAskedTwiceWithoutEcho() async throws {
+        let python = try Peers.tool("python3")
+        let typed = try await PeerProcess.run(python, ["-c", Self.terminalDriver, Self.twofold, "tty-s3cret", "tty-s3cret"])
+        #expect(typed.status == 0, "\(typed.stdout)\(typed.stderr)")
+        #expect(!typed.stdout.contains("tty-s3cret"), "the password was echoed: \(typed.stdout)")
+        let line = typed.stdout.split(whereSeparator: \.isNewline).first { $0.hasPrefix("tty:$pbkdf2-sha256$i=1000$") }
+        let entry = try #require(line, "\(typed.stdout)")
+        #expect(try PasswordHash(phcString: entry.dropFirst("tty:".count)).verify(Array("tty-s3cret".utf8)))
+
+        let mismatch = try await PeerProcess.run(python, ["-c", Self.terminalDriver, Self.twofold, "one", "two"])
+        #expect(mismatch.status == 1, "\(mismatch.stdout)\(mismatch.stderr)")
+        #expect(mismatch.stdout.contains("the two passwords differ"))
+        #expect(!mismatch.stdout.contains("$pbkdf2"))
+    }
 }
