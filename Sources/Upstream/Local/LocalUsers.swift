@@ -80,8 +80,9 @@ public struct LocalUsers: Sendable {
         var users: [String: LocalUser] = [:]
         /// Lower-cased name to the first name and line that spelled it.
         var byFoldedCase: [String: (name: String, line: Int)] = [:]
-        var costCounts: [PasswordHashCost: Int] = [:]
-        var costOrder: [PasswordHashCost] = []
+        /// How many entries have each cost and output length, and which came first (for the decoy).
+        var shapeCounts: [HashShape: Int] = [:]
+        var shapeOrder: [HashShape] = []
         var problems: [LocalUsersFileProblem] = []
         // A UTF-8 byte order mark (as some Windows editors write) is not part of the first name.
         let bytes = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? bytes.dropFirst(3) : bytes[...]
@@ -144,15 +145,17 @@ public struct LocalUsers: Sendable {
             }
             users[user.name] = user
             byFoldedCase[folded] = (user.name, lineNumber)
-            if costCounts[hash.cost, default: 0] == 0 { costOrder.append(hash.cost) }
-            costCounts[hash.cost, default: 0] += 1
+            let shape = HashShape(cost: hash.cost, digestBytes: hash.digest.count)
+            if shapeCounts[shape, default: 0] == 0 { shapeOrder.append(shape) }
+            shapeCounts[shape, default: 0] += 1
         }
         guard problems.isEmpty else { throw .invalidEntries(path, problems) }
 
-        // The most common cost; on a tie, the one that appears first.
-        let decoyCost = costOrder.max { costCounts[$0, default: 0] < costCounts[$1, default: 0] } ?? .pbkdf2SHA256Default
+        // The most common shape; on a tie, the one that appears first.
+        let decoy = shapeOrder.max { shapeCounts[$0, default: 0] < shapeCounts[$1, default: 0] }
+            .map { PasswordHash.decoy(cost: $0.cost, digestBytes: $0.digestBytes) } ?? .decoy(cost: .pbkdf2SHA256Default)
         let warnings = users.isEmpty ? ["\(path) has no users: every login through it is refused"] : []
-        return LocalUsers(path: path, users: users, decoy: .decoy(cost: decoyCost), warnings: warnings)
+        return LocalUsers(path: path, users: users, decoy: decoy, warnings: warnings)
     }
 
     /// The contents (at most ``LocalUsersLimits/maximumFileBytes``) and whether every local user
@@ -200,6 +203,12 @@ public struct LocalUsers: Sendable {
         bytes.removeSubrange(filled...)
         return (bytes, status.st_mode & 0o004 != 0)  // S_IROTH
     }
+}
+
+/// What the time of one check depends on.
+private struct HashShape: Hashable {
+    var cost: PasswordHashCost
+    var digestBytes: Int
 }
 
 /// The rules for names in a users file, shared with `twofold hash-password`.

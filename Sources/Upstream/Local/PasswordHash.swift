@@ -177,14 +177,14 @@ public struct PasswordHash: Sendable, CustomStringConvertible, CustomDebugString
         return PasswordHash(cost: cost, salt: salt, digest: digest)
     }
 
-    /// A hash no password matches, of the given cost: what an unknown user is checked against,
-    /// so that unknown users and wrong passwords take the same time.
-    static func decoy(cost: PasswordHashCost) -> PasswordHash {
+    /// A hash no password matches (random salt and output), of the given cost and output length
+    /// (PBKDF2's work grows with each 32 bytes of output): what an unknown user is checked
+    /// against, so that unknown users and wrong passwords take the same time.
+    static func decoy(cost: PasswordHashCost, digestBytes: Int = PasswordHashLimits.generatedDigestBytes) -> PasswordHash {
         var generator = SystemRandomNumberGenerator()
         func randomBytes(_ count: Int) -> [UInt8] { (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) } }
         return PasswordHash(
-            cost: cost, salt: randomBytes(PasswordHashLimits.generatedSaltBytes),
-            digest: randomBytes(PasswordHashLimits.generatedDigestBytes))
+            cost: cost, salt: randomBytes(PasswordHashLimits.generatedSaltBytes), digest: randomBytes(digestBytes))
     }
 
     /// Whether `password` hashes to this entry. CPU-heavy (about 0.1 to 1 s at real costs): run it
@@ -229,25 +229,27 @@ extension PasswordHash {
     /// would be valid, without repeating the salt or hash.
     public init(phcString text: Substring) throws(PasswordHashError) {
         let fields = text.split(separator: "$", omittingEmptySubsequences: false)
-        if fields.count >= 2, fields[0].isEmpty, fields[1] != "pbkdf2-sha256", fields[1] != "scrypt" {
+        let expected = "expected $pbkdf2-sha256$i=ITERATIONS$SALT$HASH or $scrypt$ln=LOGN,r=R,p=P$SALT$HASH"
+        guard fields.count >= 2, fields[0].isEmpty else { throw .format(expected) }
+        let isPBKDF2: Bool
+        switch fields[1] {
+        case "pbkdf2-sha256": isPBKDF2 = true
+        case "scrypt": isPBKDF2 = false
+        default:
             let shown = fields[1].count <= 32 && fields[1].allSatisfy { $0.isASCII && !$0.isWhitespace }
                 ? "\"\(fields[1])\"" : "this one"
             throw .unsupportedAlgorithm("algorithm \(shown) is not supported: use pbkdf2-sha256 or scrypt (`twofold hash-password`)")
         }
-        guard fields.count == 5, fields[0].isEmpty else {
-            throw .format(
-                "expected $pbkdf2-sha256$i=ITERATIONS$SALT$HASH or $scrypt$ln=LOGN,r=R,p=P$SALT$HASH (5 fields separated by $), found \(max(fields.count - 1, 0)) field(s)")
+        guard fields.count == 5 else {
+            throw .format("\(expected) (5 fields separated by $), found \(fields.count - 1) field(s)")
         }
         let cost: PasswordHashCost
-        switch fields[1] {
-        case "pbkdf2-sha256":
+        if isPBKDF2 {
             let values = try Self.parameters(fields[2], names: ["i"], algorithm: "pbkdf2-sha256")
             cost = .pbkdf2SHA256(iterations: values[0])
-        case "scrypt":
+        } else {
             let values = try Self.parameters(fields[2], names: ["ln", "r", "p"], algorithm: "scrypt")
             cost = .scrypt(logN: values[0], blockSize: values[1], parallelism: values[2])
-        default:
-            throw .unsupportedAlgorithm("unreachable: the algorithm was checked above")
         }
         if let violation = cost.limitViolation { throw .limits(violation) }
         guard let salt = PHCBase64.decode(fields[3]) else {

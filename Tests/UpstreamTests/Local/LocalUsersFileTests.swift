@@ -168,6 +168,15 @@ final class UsersFolder {
             try UsersFolder.entry("c", "3", cost: .pbkdf2SHA256(iterations: 1_500)),
         ].joined(separator: "\n"))
         #expect(users.decoy.cost == .pbkdf2SHA256(iterations: 1_500))
+        #expect(users.decoy.digest.count == 32)
+
+        // PBKDF2 does its iterations once per 32 bytes of output: the decoy's output is as long
+        // as most entries' (64 bytes from another tool here).
+        let long = PasswordHash(cost: .pbkdf2SHA256(iterations: 1_500), salt: Array(0..<16), digest: Array(0..<64))
+        let other = try Self.parse("a:\(long.phcString)\nb:\(long.phcString)\n\(try UsersFolder.entry("c", "3"))")
+        #expect(other.decoy.cost == .pbkdf2SHA256(iterations: 1_500))
+        #expect(other.decoy.digest.count == 64)
+        #expect(other.decoy.digest != long.digest)
     }
 
     @Test func filesThatCannotBeReadOrAreWritableByAnyoneAreRefused() throws {

@@ -92,7 +92,7 @@ import Testing
     static let digest = "yLgziMJLXUKzG99wWsh7eOGToZVEF/1XH9+6xoFOyqI"
 
     @Test(arguments: [
-        ("pbkdf2-sha256$i=1000$\(salt)$\(digest)", PasswordHashError.Kind.format, "5 fields"),
+        ("pbkdf2-sha256$i=1000$\(salt)$\(digest)", PasswordHashError.Kind.format, "expected $pbkdf2-sha256$i=ITERATIONS$SALT$HASH"),
         ("$pbkdf2-sha256$i=1000$\(salt)", .format, "5 fields"),
         ("$pbkdf2-sha256$i=1000$\(salt)$\(digest)$", .format, "5 fields"),
         ("$argon2id$v=19$m=65536,t=3,p=4$\(salt)$\(digest)", .unsupportedAlgorithm, "\"argon2id\" is not supported"),
