@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import Policy
 import TestSupport
 import Testing
@@ -125,6 +126,30 @@ import Testing
             #expect(diagnostic.contains("already running or queued"))
             #expect(await first == "accepted")
             #expect(pool.pendingCount == 0)
+        }
+    }
+
+    /// While the pool's thread is busy hashing, tasks on the cooperative pool keep running: with
+    /// more checks in flight than there are cores, hashing on the cooperative pool would stall
+    /// them for seconds.
+    @Test(.timeLimit(.minutes(2))) func hashingLeavesTheCooperativePoolFree() async throws {
+        let folder = try UsersFolder()
+        let path = try folder.write(try UsersFolder.entry("alice", "right", cost: .pbkdf2SHA256(iterations: 500_000)))
+        try await Self.withPool(.init(threads: 1)) { pool in
+            let client = try LocalUsersClient(configuration: .init(usersFile: path, costFloor: .none), pool: pool)
+            let logins = System.coreCount + 1
+            async let outcomes = withTaskGroup(of: String.self) { group in
+                for _ in 0..<logins { group.addTask { await Self.login(client, "alice", "right") } }
+                return await group.reduce(into: []) { $0.append($1) }
+            }
+            try await Wait.until("the checks are admitted", timeout: .seconds(30)) { pool.pendingCount == logins }
+            let clock = ContinuousClock()
+            let start = clock.now
+            for _ in 0..<50 { try await Task.sleep(for: .milliseconds(1)) }
+            let elapsed = clock.now - start
+            #expect(pool.pendingCount > 0, "the checks were still running while the sleeps resumed")
+            #expect(elapsed < .seconds(2), "50 short sleeps took \(elapsed) while hashing")
+            #expect(await outcomes == Array(repeating: "accepted", count: logins))
         }
     }
 
