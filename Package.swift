@@ -238,7 +238,11 @@ let package = Package(
         ),
         .testTarget(
             name: "ProxyTests",
-            dependencies: ["Proxy", "Policy", "LDAPWire", "RADIUSWire", "RADIUSFront", "Upstream", "DuoAPI", "DuoSim", "TestSupport"]
+            dependencies: [
+                "Proxy", "Policy", "LDAPWire", "RADIUSWire", "RADIUSFront", "Upstream", "DuoAPI", "DuoSim", "TestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
         ),
         .testTarget(
             name: "InteropTests",

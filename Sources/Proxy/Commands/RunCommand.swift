@@ -68,14 +68,16 @@ final class RunningProxy: Sendable {
     let duoClients: [DuoClient]
     let radiusClients: [RADIUSClient]
     let directoryClients: [ADClient]
+    let passwordChecks: PasswordCheckPool?
     let events: AuthEventLog?
     let eventWriter: Task<Void, Never>?
 
     private init(
         listeners: [RADIUSListener], runs: [Task<Void, Never>], duoClients: [DuoClient], radiusClients: [RADIUSClient],
-        directoryClients: [ADClient], events: AuthEventLog?, eventWriter: Task<Void, Never>?
+        directoryClients: [ADClient], passwordChecks: PasswordCheckPool?, events: AuthEventLog?, eventWriter: Task<Void, Never>?
     ) {
         self.directoryClients = directoryClients
+        self.passwordChecks = passwordChecks
         self.listeners = listeners
         self.runs = runs
         self.duoClients = duoClients
@@ -87,74 +89,97 @@ final class RunningProxy: Sendable {
     static func start(_ configuration: TwofoldConfiguration, logger: Logger) async throws -> RunningProxy {
         var events: AuthEventLog?
         var eventWriter: Task<Void, Never>?
-        if configuration.main.logAuthEvents {
-            let directory = configuration.main.logDirectory ?? FileManager.default.currentDirectoryPath
-            let path = URL(fileURLWithPath: directory).appendingPathComponent("authevents.log").path
-            do {
-                let log = try AuthEventLog(path: path)
-                events = log
-                eventWriter = Task { await log.run() }
-                logger.info("auth events go to \(path)")
-            } catch {
-                throw StartError(description: "\(configuration.path): [main] log_auth_events: cannot write \(path) (\(error.localizedDescription)); check log_dir")
-            }
-        }
-
         var primaries: [String: any PrimaryAuthenticator] = [:]
         var radiusClients: [RADIUSClient] = []
         var directoryClients: [ADClient] = []
-        for (name, client) in configuration.clients.sorted(by: { $0.key < $1.key }) {
-            switch client {
-            case .duoOnly:
-                primaries[name] = DuoOnlyClient(name: name)
-            case .activeDirectory(let directory):
-                do {
-                    let client = try ADClient(configuration: directory)
-                    directoryClients.append(client)
-                    primaries[name] = client
-                } catch {
-                    throw StartError(description: "\(configuration.path): \(error)")
-                }
-            case .radius(let radius):
-                do {
-                    let started = try await RADIUSClient.start(name: name, configuration: radius, logger: logger)
-                    radiusClients.append(started)
-                    primaries[name] = started
-                } catch {
-                    throw StartError(description: "\(configuration.path): [\(name)] \(error)")
-                }
-            }
-        }
-
+        // One pool of hashing threads for every [local_client]: the CPU bound is per process.
+        var passwordChecks: PasswordCheckPool?
         var duoClients: [DuoClient] = []
-        var sectionsByAddress: [String: [RADIUSServerSection]] = [:]
-        var addressOrder: [(interface: String, port: Int)] = []
-        for server in configuration.radiusServers {
-            let duo: DuoClient
-            do {
-                duo = try DuoClient(configuration: server.duo, logger: logger)
-            } catch {
-                throw StartError(description: "\(configuration.path):\(server.line): [\(server.policy.name)] Duo client: \(error)")
-            }
-            duoClients.append(duo)
-            let primary: any PrimaryAuthenticator = server.client.flatMap { primaries[$0] } ?? DuoOnlyClient(name: "none")
-            let engine = PolicyEngine(
-                section: server.policy, primary: primary, duo: duo, events: events ?? DiscardingAuthEventSink(),
-                logger: logger)
-            let key = "\(server.interface)|\(server.port)"
-            if sectionsByAddress[key] == nil { addressOrder.append((server.interface, server.port)) }
-            sectionsByAddress[key, default: []].append(
-                RADIUSServerSection(
-                    name: server.policy.name, clients: server.clients, requireMessageAuthenticator: server.requireMessageAuthenticator,
-                    clientIPAttribute: server.clientIPAttribute, engine: engine))
-        }
-
         var listeners: [RADIUSListener] = []
         var runs: [Task<Void, Never>] = []
-        for (interface, port) in addressOrder {
-            let sections = sectionsByAddress["\(interface)|\(port)"]!
-            do {
-                let listener = try await RADIUSListener.bind(host: interface, port: port, sections: sections, logger: logger)
+        func partial() -> RunningProxy {
+            RunningProxy(
+                listeners: listeners, runs: runs, duoClients: duoClients, radiusClients: radiusClients,
+                directoryClients: directoryClients, passwordChecks: passwordChecks, events: events, eventWriter: eventWriter)
+        }
+        do {
+            if configuration.main.logAuthEvents {
+                let directory = configuration.main.logDirectory ?? FileManager.default.currentDirectoryPath
+                let path = URL(fileURLWithPath: directory).appendingPathComponent("authevents.log").path
+                do {
+                    let log = try AuthEventLog(path: path)
+                    events = log
+                    eventWriter = Task { await log.run() }
+                    logger.info("auth events go to \(path)")
+                } catch {
+                    throw StartError(description: "\(configuration.path): [main] log_auth_events: cannot write \(path) (\(error.localizedDescription)); check log_dir")
+                }
+            }
+
+            for (name, client) in configuration.clients.sorted(by: { $0.key < $1.key }) {
+                switch client {
+                case .duoOnly:
+                    primaries[name] = DuoOnlyClient(name: name)
+                case .local(let local, let line):
+                    let pool = passwordChecks ?? PasswordCheckPool()
+                    passwordChecks = pool
+                    do {
+                        let client = try LocalUsersClient(name: name, configuration: local, pool: pool)
+                        for warning in client.users.warnings { logger.warning("[\(name)] \(warning)") }
+                        logger.info("[\(name)] \(client.users.count) users from \(local.usersFile)")
+                        primaries[name] = client
+                    } catch {
+                        throw StartError(description: "\(configuration.path):\(line): [\(name)] users_file: \(error)")
+                    }
+                case .activeDirectory(let directory):
+                    do {
+                        let client = try ADClient(configuration: directory)
+                        directoryClients.append(client)
+                        primaries[name] = client
+                    } catch {
+                        throw StartError(description: "\(configuration.path): \(error)")
+                    }
+                case .radius(let radius):
+                    do {
+                        let started = try await RADIUSClient.start(name: name, configuration: radius, logger: logger)
+                        radiusClients.append(started)
+                        primaries[name] = started
+                    } catch {
+                        throw StartError(description: "\(configuration.path): [\(name)] \(error)")
+                    }
+                }
+            }
+
+            var sectionsByAddress: [String: [RADIUSServerSection]] = [:]
+            var addressOrder: [(interface: String, port: Int)] = []
+            for server in configuration.radiusServers {
+                let duo: DuoClient
+                do {
+                    duo = try DuoClient(configuration: server.duo, logger: logger)
+                } catch {
+                    throw StartError(description: "\(configuration.path):\(server.line): [\(server.policy.name)] Duo client: \(error)")
+                }
+                duoClients.append(duo)
+                let primary: any PrimaryAuthenticator = server.client.flatMap { primaries[$0] } ?? DuoOnlyClient(name: "none")
+                let engine = PolicyEngine(
+                    section: server.policy, primary: primary, duo: duo, events: events ?? DiscardingAuthEventSink(), logger: logger)
+                let key = "\(server.interface)|\(server.port)"
+                if sectionsByAddress[key] == nil { addressOrder.append((server.interface, server.port)) }
+                sectionsByAddress[key, default: []].append(
+                    RADIUSServerSection(
+                        name: server.policy.name, clients: server.clients, requireMessageAuthenticator: server.requireMessageAuthenticator,
+                        clientIPAttribute: server.clientIPAttribute, engine: engine))
+            }
+
+            for (interface, port) in addressOrder {
+                let sections = sectionsByAddress["\(interface)|\(port)"]!
+                let listener: RADIUSListener
+                do {
+                    listener = try await RADIUSListener.bind(host: interface, port: port, sections: sections, logger: logger)
+                } catch {
+                    let names = sections.map { "[\($0.name)]" }.joined(separator: ", ")
+                    throw StartError(description: "\(configuration.path): \(names): cannot listen on udp \(interface):\(port) (\(error)); another process may hold the port: change port= or interface=")
+                }
                 listeners.append(listener)
                 logger.info(
                     "listening for RADIUS on udp \(listener.localAddress)",
@@ -166,15 +191,13 @@ final class RunningProxy: Sendable {
                         logger.error("RADIUS listener failed", metadata: ["listener": "\(listener.localAddress)", "error": "\(error)"])
                     }
                 })
-            } catch {
-                for listener in listeners { await listener.close() }
-                let names = sections.map { "[\($0.name)]" }.joined(separator: ", ")
-                throw StartError(description: "\(configuration.path): \(names): cannot listen on udp \(interface):\(port) (\(error)); another process may hold the port: change port= or interface=")
             }
+        } catch {
+            // Whatever started is stopped again, so that the process exits cleanly with the error.
+            await partial().shutdown(grace: .zero)
+            throw error
         }
-        return RunningProxy(
-            listeners: listeners, runs: runs, duoClients: duoClients, radiusClients: radiusClients,
-            directoryClients: directoryClients, events: events, eventWriter: eventWriter)
+        return partial()
     }
 
     /// Refuses new logins, gives the ones in progress `grace` to finish, then closes everything.
@@ -185,6 +208,7 @@ final class RunningProxy: Sendable {
         for run in runs { await run.value }
         for client in radiusClients { await client.shutdown() }
         for client in directoryClients { await client.shutdown() }
+        try? await passwordChecks?.shutdown()
         for client in duoClients { try? await client.shutdown() }
         events?.finish()
         await eventWriter?.value

@@ -24,6 +24,7 @@ struct TwofoldConfiguration: Sendable {
     enum Client: Sendable {
         case radius(RADIUSClientConfiguration)
         case activeDirectory(ADClientConfiguration)
+        case local(LocalUsersClient.Configuration, line: Int)
         case duoOnly
     }
 
@@ -73,6 +74,8 @@ struct TwofoldConfiguration: Sendable {
                 configuration.clients[section.name.lowercased()] = .radius(try readRADIUSClient(&reader, warnings: &configuration.warnings))
             case "ad_client":
                 configuration.clients[section.name.lowercased()] = .activeDirectory(try readADClient(&reader, warnings: &configuration.warnings))
+            case "local_client":
+                configuration.clients[section.name.lowercased()] = .local(try readLocalClient(&reader), line: section.line)
             case "duo_only_client":
                 try reader.unknownKeys(valid: [])
                 configuration.clients[section.name.lowercased()] = .duoOnly
@@ -80,10 +83,10 @@ struct TwofoldConfiguration: Sendable {
             case "radius_server_concat": servers.append((section, .concat))
             case "radius_server_duo_only": servers.append((section, .duoOnly))
             case "radius_server_challenge": servers.append((section, .challenge))
-            case "local_client", "radius_server_iframe", "ldap_server_auto", "ldap_server_duo_only":
+            case "radius_server_iframe", "ldap_server_auto", "ldap_server_duo_only":
                 throw ConfigError(
                     path: path, line: section.line, section: section.name, "is not supported by this version of twofold yet",
-                    hint: "supported: [main], [ad_client], [radius_client], [duo_only_client], [radius_server_auto], [radius_server_concat], "
+                    hint: "supported: [main], [ad_client], [radius_client], [local_client], [duo_only_client], [radius_server_auto], [radius_server_concat], "
                         + "[radius_server_duo_only], [radius_server_challenge]")
             default:
                 throw ConfigError(
@@ -209,6 +212,21 @@ struct TwofoldConfiguration: Sendable {
         try reader.unknownKeys(valid: adClientKeys)
         warnings += configuration.warnings.map { "\(reader.path): [\(reader.section.name)] \($0)" }
         return configuration
+    }
+
+    static let localClientKeys = ["users_file", "minimum_pbkdf2_iterations", "minimum_scrypt_work"]
+
+    private static func readLocalClient(_ reader: inout ConfigSectionReader) throws(ConfigError) -> LocalUsersClient.Configuration {
+        var path = try reader.required("users_file", hint: "the users file; write its lines with twofold hash-password")
+        if !path.hasPrefix("/") {
+            // Relative to the configuration file, as an administrator reading the file expects.
+            path = URL(fileURLWithPath: reader.path).deletingLastPathComponent().appendingPathComponent(path).path
+        }
+        let floor = PasswordCostFloor(
+            minimumPBKDF2Iterations: try reader.int("minimum_pbkdf2_iterations", default: PasswordCostFloor.owasp.minimumPBKDF2Iterations, in: 1...10_000_000)!,
+            minimumScryptWork: try reader.int("minimum_scrypt_work", default: PasswordCostFloor.owasp.minimumScryptWork, in: 1...1_000_000_000)!)
+        try reader.unknownKeys(valid: localClientKeys)
+        return LocalUsersClient.Configuration(usersFile: path, costFloor: floor)
     }
 
     static let radiusServerKeys = [

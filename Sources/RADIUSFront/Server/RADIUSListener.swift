@@ -39,7 +39,8 @@ public final class RADIUSListener: Sendable {
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> RADIUSListener {
         let channel = try await DatagramBootstrap(group: group)
-            .channelOption(.socketOption(.so_reuseaddr), value: 1)
+            // No SO_REUSEADDR: UDP has no TIME_WAIT to skip, and with it a second twofold could bind
+            // the same port and take half of the requests.
             // RFC 2865 §3: packets are up to 4,096 octets; NIO's default datagram buffer is 2,048.
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: RADIUSPacket.maximumLength))
             .bind(host: host, port: port) { channel in

@@ -62,7 +62,7 @@ public final class LocalUsersClient: PrimaryAuthenticator {
     public func authenticate(_ request: PrimaryRequest) async -> PrimaryOutcome {
         let shownName = LocalUsername.printable(request.username[...])
         guard !request.password.isEmpty else {
-            return .rejected(PrimaryRejection(.emptyPassword, diagnostic: "\(name): empty password for \(shownName), refused without a check"))
+            return .rejected(PrimaryRejection(.emptyPassword, diagnostic: "empty password for \(shownName), refused without a check"))
         }
         let users = self.users
         let user = users[request.username]
@@ -72,17 +72,17 @@ public final class LocalUsersClient: PrimaryAuthenticator {
         do {
             matches = try await pool.run { try hash.verify(password) }
         } catch let error as PasswordCheckPool.Overloaded {
-            return .unavailable(diagnostic: "\(name): \(error)")
+            return .unavailable(diagnostic: "\(error)")
         } catch is CancellationError {
-            return .unavailable(diagnostic: "\(name): the login of \(shownName) was cancelled before its password was checked")
+            return .unavailable(diagnostic: "the login of \(shownName) was cancelled before its password was checked")
         } catch {
-            return .unavailable(diagnostic: "\(name): the password of \(shownName) could not be checked (\(error))")
+            return .unavailable(diagnostic: "the password of \(shownName) could not be checked (\(error))")
         }
         guard let user else {
-            return .rejected(PrimaryRejection(.unknownUser, diagnostic: "\(name): \(shownName) is not in \(users.path)"))
+            return .rejected(PrimaryRejection(.unknownUser, diagnostic: "\(shownName) is not in \(users.path)"))
         }
         guard matches else {
-            return .rejected(PrimaryRejection(.wrongPassword, diagnostic: "\(name): wrong password for \(shownName) (\(users.path):\(user.line))"))
+            return .rejected(PrimaryRejection(.wrongPassword, diagnostic: "wrong password for \(shownName) (\(users.path):\(user.line))"))
         }
         return .accepted(PrimaryAccept())
     }
