@@ -19,14 +19,20 @@ public final class PasswordCheckPool: Sendable {
     public struct Configuration: Sendable, Hashable {
         /// Checks computed at once. Default: one per core.
         public var threads: Int
-        /// Checks admitted at once, running or queued. Default: 16 per thread. At 250 ms a check
-        /// the last one waits about 4 s, inside a RADIUS client's retransmission window; a longer
-        /// queue would only answer requests the device has given up on.
+        /// Checks admitted at once, running or queued: the hard bound on memory. Default: 1,024 per
+        /// thread (a queued check is a closure of a few hundred bytes).
         public var maximumPending: Int
+        /// The longest a newly admitted check may expect to wait, judged from the recent duration of
+        /// checks: a queue longer than that would only answer requests the device has given up on
+        /// (RADIUS clients retransmit, then fail over, within a few seconds). Default: 4 s. With
+        /// OWASP-cost hashes (about 115 ms) on 2 threads that admits about 70; with cheap hashes,
+        /// thousands, so that a busy site is not refused for a bound made for slow hashes.
+        public var maximumWait: Duration
 
-        public init(threads: Int = System.coreCount, maximumPending: Int? = nil) {
+        public init(threads: Int = System.coreCount, maximumPending: Int? = nil, maximumWait: Duration = .seconds(4)) {
             self.threads = max(1, threads)
-            self.maximumPending = max(self.threads, maximumPending ?? self.threads * 16)
+            self.maximumPending = max(self.threads, maximumPending ?? self.threads * 1024)
+            self.maximumWait = maximumWait
         }
     }
 
@@ -41,12 +47,25 @@ public final class PasswordCheckPool: Sendable {
     public let configuration: Configuration
     private let threadPool: NIOThreadPool
     private let admitted = Atomic<Int>(0)
+    /// A moving average of how long one check takes, in nanoseconds (0 until the first one).
+    private let averageCheckNanoseconds = Atomic<Int>(0)
 
     /// Starts the threads. Call ``shutdown()`` when done.
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
         threadPool = NIOThreadPool(numberOfThreads: configuration.threads)
         threadPool.start()
+    }
+
+    /// How many checks may be admitted now: as many as finish within ``Configuration/maximumWait``
+    /// at the recent speed, at least one per thread, at most ``Configuration/maximumPending``.
+    public var admissionLimit: Int {
+        let average = averageCheckNanoseconds.load(ordering: .relaxed)
+        guard average > 0 else { return configuration.maximumPending }
+        let (seconds, attoseconds) = configuration.maximumWait.components
+        let waitNanoseconds = Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
+        let byTime = configuration.threads * max(1, waitNanoseconds / average)
+        return min(configuration.maximumPending, max(configuration.threads, byTime))
     }
 
     /// Checks admitted now (running or queued).
@@ -59,10 +78,20 @@ public final class PasswordCheckPool: Sendable {
     public func run<Result: Sendable>(_ body: @escaping @Sendable () throws -> Result) async throws -> Result {
         let count = admitted.wrappingAdd(1, ordering: .relaxed).newValue
         defer { admitted.wrappingSubtract(1, ordering: .relaxed) }
-        guard count <= configuration.maximumPending else {
-            throw Overloaded(limit: configuration.maximumPending)
+        guard count <= admissionLimit else {
+            throw Overloaded(limit: admissionLimit)
         }
-        return try await threadPool.runIfActive(body)
+        return try await threadPool.runIfActive { [self] in
+            let start = ContinuousClock.now
+            defer {
+                let (seconds, attoseconds) = start.duration(to: .now).components
+                let nanoseconds = Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
+                let average = self.averageCheckNanoseconds.load(ordering: .relaxed)
+                // Exponential moving average, weight 1/8: follows a change of cost within a few checks.
+                self.averageCheckNanoseconds.store(average == 0 ? nanoseconds : average + (nanoseconds - average) / 8, ordering: .relaxed)
+            }
+            return try body()
+        }
     }
 
     /// Lets running checks finish, refuses queued and new ones, and stops the threads.
