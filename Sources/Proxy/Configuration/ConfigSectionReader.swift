@@ -110,6 +110,18 @@ struct ConfigSectionReader {
         throw error(unknown, "unknown option", hint: "check the spelling\(known)")
     }
 
+    /// An error a section's own validation reported for `key`, placed at that key's line (or the
+    /// section's, when the key is absent).
+    func error(key: String, _ problem: String) -> ConfigError {
+        let line = section.entries.first { $0.key == key }?.line ?? section.line
+        return ConfigError(path: path, line: line, section: section.name, key: key, problem)
+    }
+
+    /// A `ConfigError` as it is; anything else placed at the section.
+    func rethrown(_ error: any Error) -> ConfigError {
+        (error as? ConfigError) ?? ConfigError(path: path, line: section.line, section: section.name, "\(error)")
+    }
+
     func error(_ entry: AuthproxyConfigFile.Entry, _ problem: String, hint: String? = nil) -> ConfigError {
         ConfigError(path: path, line: entry.line, section: section.name, key: entry.key, problem, hint: hint)
     }

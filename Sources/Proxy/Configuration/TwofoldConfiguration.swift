@@ -164,12 +164,9 @@ struct TwofoldConfiguration: Sendable {
             warnings += configuration.warnings.map { "\(reader.path): [\(reader.section.name)] \($0)" }
             return configuration
         } catch let error as RADIUSClientConfigurationError {
-            let entry = reader.section.entries.first { $0.key == error.key }
-            throw ConfigError(path: reader.path, line: entry?.line ?? reader.section.line, section: reader.section.name, key: error.key, error.diagnostic)
-        } catch let error as ConfigError {
-            throw error
+            throw reader.error(key: error.key, error.diagnostic)
         } catch {
-            throw ConfigError(path: reader.path, line: reader.section.line, section: reader.section.name, "\(error)")
+            throw reader.rethrown(error)
         }
     }
 
@@ -202,12 +199,9 @@ struct TwofoldConfiguration: Sendable {
                 sslCACertsFile: try reader.string("ssl_ca_certs_file"),
                 sslVerifyHostname: try reader.entry("ssl_verify_hostname") == nil ? nil : try reader.bool("ssl_verify_hostname", default: true))
         } catch let error as ADClientConfigurationError {
-            let entry = reader.section.entries.first { $0.key == error.key }
-            throw ConfigError(path: reader.path, line: entry?.line ?? reader.section.line, section: reader.section.name, key: error.key, error.diagnostic)
-        } catch let error as ConfigError {
-            throw error
+            throw reader.error(key: error.key, error.diagnostic)
         } catch {
-            throw ConfigError(path: reader.path, line: reader.section.line, section: reader.section.name, "\(error)")
+            throw reader.rethrown(error)
         }
         try reader.unknownKeys(valid: adClientKeys)
         warnings += configuration.warnings.map { "\(reader.path): [\(reader.section.name)] \($0)" }
