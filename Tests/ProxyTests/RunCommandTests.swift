@@ -209,6 +209,38 @@ import Glibc
         await running.sim.stop()
     }
 
+    /// DESIGN.md's failmode table through the binary: the simulator fails preauth in each way,
+    /// radclient sees what each failmode answers. Refusals (4xx, unreadable) come first: they do
+    /// not count against the circuit breaker, and the three outages stay under its threshold.
+    @Test(.enabled(if: Peers.shouldRun("radclient")), .timeLimit(.minutes(3)), arguments: ["safe", "secure"])
+    func theFailmodeTableThroughTheBinary(_ failmode: String) async throws {
+        let running = try await Self.start(failmode: failmode, extra: "api_timeout=2")
+        defer { try? FileManager.default.removeItem(at: running.folder) }
+        let rows: [(DuoSimFault, Bool)] = [
+            (.status(401, path: "/auth/v2/preauth"), false),
+            (.status(400, path: "/auth/v2/preauth"), false),
+            (.malformed(path: "/auth/v2/preauth"), false),
+            (.down(path: "/auth/v2/preauth"), failmode == "safe"),
+            (.status(503, path: "/auth/v2/preauth"), failmode == "safe"),
+            (.hang(path: "/auth/v2/preauth"), failmode == "safe"),
+        ]
+        for (fault, opens) in rows {
+            running.sim.clearFaults()
+            running.sim.setFault(fault)
+            let answer = try await Self.radclient("alice", "push", port: running.port)
+            let expected = opens ? "Received Access-Accept" : "Received Access-Reject"
+            #expect(answer.stdout.contains(expected), "failmode=\(failmode), \(fault.kind): \(answer.stdout)")
+            if opens { #expect(answer.stdout.contains("Failmode Safe - Allowed Duo login on preauth failure")) }
+        }
+        running.sim.clearFaults()
+        // Healthy again: a denied push is denied, whatever the failmode.
+        #expect(try await Self.radclient("bob", "push", port: running.port).stdout.contains("Received Access-Reject"))
+        // Every fail-open was logged as such.
+        #expect(running.proxy.standardError.components(separatedBy: "fail-open").count - 1 == (failmode == "safe" ? 3 : 0))
+        await running.proxy.stop(grace: .seconds(25))
+        await running.sim.stop()
+    }
+
     @Test(.timeLimit(.minutes(1)))
     func aBadConfigurationStopsTheStartNamingTheLine() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("twofold-run-\(UUID().uuidString)")
