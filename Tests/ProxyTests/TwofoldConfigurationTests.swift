@@ -76,6 +76,22 @@ import Testing
         #expect(Self.error("[radius_client]\nsecret=s\n[radius_server_auto]\n")?.hasPrefix("/c.cfg:1: [radius_client] host: ") == true)
     }
 
+    @Test func passThroughOnTheServerSectionGoesToItsRADIUSClient() throws {
+        let text = Self.juniper.replacingOccurrences(of: "pass_through_attr_names=Class,Filter-Id\n", with: "")
+            + "\npass_through_attr_names=Filter-Id,Juniper-Local-User-Name\n"
+        let configuration = try TwofoldConfiguration.parse(text, path: "/c.cfg")
+        guard case .radius(let upstream) = configuration.clients["radius_client"] else {
+            Issue.record("the radius_client section is read")
+            return
+        }
+        #expect(upstream.passThrough != .none)
+        #expect("\(upstream.passThrough)".contains("Filter-Id"), "\(upstream.passThrough)")
+        let all = try TwofoldConfiguration.parse(Self.juniper + "\npass_through_all=true\n", path: "/c.cfg")
+        guard case .radius(let everything) = all.clients["radius_client"] else { return }
+        #expect(everything.passThrough == .all)
+        #expect(Self.error(Self.juniper + "\npass_through_attr_names=Not-An-Attribute\n")?.contains("'Not-An-Attribute' is not an attribute of the dictionary") == true)
+    }
+
     @Test func weakSecretsAndLegacyOptionsAreWarnedAbout() throws {
         let configuration = try TwofoldConfiguration.parse("""
             [duo_only_client]

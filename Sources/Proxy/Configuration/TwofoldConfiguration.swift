@@ -40,6 +40,10 @@ struct TwofoldConfiguration: Sendable {
         var requireMessageAuthenticator: Bool
         var clientIPAttribute: RADIUSAttributeType
         var line: Int
+        /// `pass_through_attr_names` / `pass_through_all` of the server section, handed to its
+        /// `[radius_client]`.
+        var passThroughNames: [String] = []
+        var passThroughAll = false
     }
 
     var path: String
@@ -101,6 +105,17 @@ struct TwofoldConfiguration: Sendable {
             configuration.radiusServers.append(
                 try readRADIUSServer(&reader, mode: mode, main: configuration.main, clients: configuration.clients, warnings: &configuration.warnings))
         }
+        // Pass-through asked for on server sections goes to the [radius_client] they use.
+        for section in file.sections where section.kind.type == "radius_client" {
+            let name = section.name.lowercased()
+            let users = configuration.radiusServers.filter { $0.client == name }
+            let names = users.flatMap(\.passThroughNames)
+            let all = users.contains { $0.passThroughAll }
+            guard !names.isEmpty || all else { continue }
+            var reader = ConfigSectionReader(path: path, section: section)
+            var ignored: [String] = []
+            configuration.clients[name] = .radius(try readRADIUSClient(&reader, warnings: &ignored, extraPassThrough: (names, all)))
+        }
         guard !configuration.radiusServers.isEmpty else {
             throw ConfigError(path: path, line: nil, "has no server section, so twofold would serve nothing",
                 hint: "add a [radius_server_auto] section with ikey, skey, api_host, client, radius_ip_1 and radius_secret_1")
@@ -137,7 +152,12 @@ struct TwofoldConfiguration: Sendable {
         "pass_through_all", "pw_codec", "require_message_authenticator",
     ]
 
-    private static func readRADIUSClient(_ reader: inout ConfigSectionReader, warnings: inout [String]) throws(ConfigError) -> RADIUSClientConfiguration {
+    /// Reads a `[radius_client]`. `extraPassThrough` adds what the server sections using it ask
+    /// for: the reference accepts `pass_through_attr_names` / `pass_through_all` on the server
+    /// section too, and existing configurations put them there.
+    private static func readRADIUSClient(
+        _ reader: inout ConfigSectionReader, warnings: inout [String], extraPassThrough: (names: [String], all: Bool) = ([], false)
+    ) throws(ConfigError) -> RADIUSClientConfiguration {
         let hosts = try reader.numbered("host", bareFirst: true)
         var ports: [Int: Int] = [:]
         for (number, entry) in try reader.numbered("port", bareFirst: true) {
@@ -148,7 +168,8 @@ struct TwofoldConfiguration: Sendable {
         }
         let servers = hosts.map { RADIUSClientConfiguration.Server(host: $0.entry.value, port: ports[$0.number] ?? RADIUSClientConfiguration.defaultPort) }
         let secretEntry = try reader.entry("secret")
-        let names = try reader.string("pass_through_attr_names").map(RADIUSClientConfiguration.splitNameList) ?? []
+        var names = try reader.string("pass_through_attr_names").map(RADIUSClientConfiguration.splitNameList) ?? []
+        for name in extraPassThrough.names where !names.contains(where: { $0.lowercased() == name.lowercased() }) { names.append(name) }
         do {
             let configuration = try RADIUSClientConfiguration(
                 servers: servers,
@@ -157,7 +178,7 @@ struct TwofoldConfiguration: Sendable {
                 retryWait: .seconds(try reader.int("retry_wait", default: 2, in: 1...60)!),
                 nasIP: try reader.string("nas_ip"),
                 passThroughAttributeNames: names,
-                passThroughAll: try reader.bool("pass_through_all", default: false),
+                passThroughAll: try reader.bool("pass_through_all", default: false) || extraPassThrough.all,
                 passwordCodec: try reader.string("pw_codec", default: "utf-8"),
                 requireMessageAuthenticator: try reader.bool("require_message_authenticator", default: true))
             try reader.unknownKeys(valid: radiusClientKeys)
@@ -226,7 +247,7 @@ struct TwofoldConfiguration: Sendable {
     static let radiusServerKeys = [
         "ikey", "skey", "api_host", "api_port", "api_timeout", "failmode", "factors", "delimiter", "allow_concat",
         "delimited_password_length", "exempt_username_N", "exempt_ou_N", "client", "radius_ip_N", "radius_secret_N", "port",
-        "interface", "require_message_authenticator", "client_ip_attr", "max_failed_primary_per_user",
+        "interface", "require_message_authenticator", "client_ip_attr", "pass_through_attr_names", "pass_through_all", "max_failed_primary_per_user",
         "max_failed_primary_per_address", "failed_primary_window", "max_pushes_per_user", "push_window", "max_challenge_answers",
     ]
 
@@ -305,6 +326,20 @@ struct TwofoldConfiguration: Sendable {
             clientIPAttribute = RADIUSAttributeType(definition.code)
         }
 
+        var passThroughNames: [String] = []
+        if let entry = try reader.entry("pass_through_attr_names") {
+            passThroughNames = RADIUSClientConfiguration.splitNameList(entry.value)
+            for name in passThroughNames where RADIUSDictionary.standard.definition(named: name) == nil {
+                throw reader.error(entry, "'\(name)' is not an attribute of the dictionary", hint: "for example Class, Filter-Id, Framed-IP-Address")
+            }
+        }
+        let passThroughAll = try reader.bool("pass_through_all", default: false)
+        var usesRADIUSClient = false
+        if let client = clientName, case .radius? = clients[client] { usesRADIUSClient = true }
+        if (!passThroughNames.isEmpty || passThroughAll) && !usesRADIUSClient {
+            warnings.append("\(reader.path): [\(reader.section.name)] pass_through_attr_names / pass_through_all only apply with a [radius_client] primary; ignored here")
+        }
+
         let requireMessageAuthenticator = try reader.bool("require_message_authenticator", default: true)
         if !requireMessageAuthenticator {
             warnings.append("\(reader.path): [\(reader.section.name)] require_message_authenticator=false accepts requests without Message-Authenticator: such requests can be forged (BlastRADIUS, CVE-2024-3596); turn it back on once the device sends it")
@@ -314,7 +349,7 @@ struct TwofoldConfiguration: Sendable {
             interface: try reader.string("interface") ?? main.interface ?? "0.0.0.0",
             port: try reader.int("port", default: 1812, in: 1...65_535)!,
             clients: radiusClients, requireMessageAuthenticator: requireMessageAuthenticator, clientIPAttribute: clientIPAttribute,
-            line: reader.section.line)
+            line: reader.section.line, passThroughNames: passThroughNames, passThroughAll: passThroughAll)
         try reader.unknownKeys(valid: radiusServerKeys)
         return server
     }
