@@ -241,6 +241,42 @@ import Glibc
         await running.sim.stop()
     }
 
+    @Test(.enabled(if: Peers.shouldRun("radclient")), .timeLimit(.minutes(2)))
+    func sighupReloadsTheLocalUsersFile() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("twofold-users-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let users = folder.appendingPathComponent("users")
+        func entry(_ name: String, _ password: String) async throws -> String {
+            let result = try await PeerProcess.run(
+                Self.twofold, ["hash-password", "--username", name, "--iterations", "1000", "--allow-weak-cost"],
+                stdin: Data("\(password)\n".utf8), timeout: .seconds(30))
+            return result.stdout.split(separator: "\n").last.map(String.init) ?? ""
+        }
+        try (try await entry("alice", "first-pass") + "\n").write(to: users, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: users.path)
+        let running = try await Self.start(
+            mode: "radius_server_auto", extra: "client=local_client",
+            sections: "[local_client]\nusers_file=\(users.path)\nminimum_pbkdf2_iterations=1000\n")
+        defer { try? FileManager.default.removeItem(at: running.folder) }
+        #expect(try await Self.radclient("alice", "first-pass,123456", port: running.port).stdout.contains("Received Access-Accept"))
+
+        try (try await entry("alice", "second-pass") + "\n").write(to: users, atomically: true, encoding: .utf8)
+        kill(running.proxy.pid, SIGHUP)
+        try await Wait.until("the users file is reloaded", timeout: .seconds(15)) { running.proxy.standardError.contains("reloaded: 1 users") }
+        #expect(try await Self.radclient("alice", "second-pass,123456", port: running.port).stdout.contains("Received Access-Accept"))
+        #expect(try await Self.radclient("alice", "first-pass,123456", port: running.port).stdout.contains("Received Access-Reject"))
+
+        // A broken file keeps the users in use.
+        try "alice:not-a-hash\n".write(to: users, atomically: true, encoding: .utf8)
+        kill(running.proxy.pid, SIGHUP)
+        try await Wait.until("the reload fails", timeout: .seconds(15)) { running.proxy.standardError.contains("reload failed") }
+        #expect(try await Self.radclient("alice", "second-pass,123456", port: running.port).stdout.contains("Received Access-Accept"))
+        await running.proxy.stop(grace: .seconds(25))
+        #expect(running.proxy.terminationStatus == 0)
+        await running.sim.stop()
+    }
+
     @Test(.timeLimit(.minutes(1)))
     func aBadConfigurationStopsTheStartNamingTheLine() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("twofold-run-\(UUID().uuidString)")

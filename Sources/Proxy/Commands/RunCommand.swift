@@ -49,7 +49,11 @@ struct RunCommand: AsyncParsableCommand {
             printToStandardError("twofold run: \(error)")
             throw ExitCode(1)
         }
+        let reloads = Task {
+            for await _ in ReloadSignal.stream() { proxy.reload(logger: logger) }
+        }
         let signal = await TerminationSignal.wait()
+        reloads.cancel()
         logger.info("\(signal) received: refusing new logins, finishing the ones in progress", metadata: ["grace": "\(grace) s"])
         await proxy.shutdown(grace: .seconds(grace))
         logger.info("stopped")
@@ -69,13 +73,16 @@ final class RunningProxy: Sendable {
     let radiusClients: [RADIUSClient]
     let directoryClients: [ADClient]
     let passwordChecks: PasswordCheckPool?
+    let localClients: [LocalUsersClient]
     let events: AuthEventLog?
     let eventWriter: Task<Void, Never>?
 
     private init(
         listeners: [RADIUSListener], runs: [Task<Void, Never>], duoClients: [DuoClient], radiusClients: [RADIUSClient],
-        directoryClients: [ADClient], passwordChecks: PasswordCheckPool?, events: AuthEventLog?, eventWriter: Task<Void, Never>?
+        directoryClients: [ADClient], passwordChecks: PasswordCheckPool?, localClients: [LocalUsersClient], events: AuthEventLog?,
+        eventWriter: Task<Void, Never>?
     ) {
+        self.localClients = localClients
         self.directoryClients = directoryClients
         self.passwordChecks = passwordChecks
         self.listeners = listeners
@@ -94,13 +101,15 @@ final class RunningProxy: Sendable {
         var directoryClients: [ADClient] = []
         // One pool of hashing threads for every [local_client]: the CPU bound is per process.
         var passwordChecks: PasswordCheckPool?
+        var localClients: [LocalUsersClient] = []
         var duoClients: [DuoClient] = []
         var listeners: [RADIUSListener] = []
         var runs: [Task<Void, Never>] = []
         func partial() -> RunningProxy {
             RunningProxy(
                 listeners: listeners, runs: runs, duoClients: duoClients, radiusClients: radiusClients,
-                directoryClients: directoryClients, passwordChecks: passwordChecks, events: events, eventWriter: eventWriter)
+                directoryClients: directoryClients, passwordChecks: passwordChecks, localClients: localClients, events: events,
+                eventWriter: eventWriter)
         }
         do {
             if configuration.main.logAuthEvents {
@@ -128,6 +137,7 @@ final class RunningProxy: Sendable {
                         for warning in client.users.warnings { logger.warning("[\(name)] \(warning)") }
                         logger.info("[\(name)] \(client.users.count) users from \(local.usersFile)")
                         primaries[name] = client
+                        localClients.append(client)
                     } catch {
                         throw StartError(description: "\(configuration.path):\(line): [\(name)] users_file: \(error)")
                     }
@@ -198,6 +208,20 @@ final class RunningProxy: Sendable {
             throw error
         }
         return partial()
+    }
+
+    /// SIGHUP: re-reads every `[local_client]` users file. A file that does not load keeps the
+    /// users in use, and the log says why.
+    func reload(logger: Logger) {
+        for client in localClients {
+            do {
+                let users = try client.reload()
+                for warning in users.warnings { logger.warning("[\(client.name)] \(warning)") }
+                logger.info("[\(client.name)] reloaded: \(users.count) users from \(client.configuration.usersFile)")
+            } catch {
+                logger.error("[\(client.name)] reload failed: \(error)")
+            }
+        }
     }
 
     /// Refuses new logins, gives the ones in progress `grace` to finish, then closes everything.
