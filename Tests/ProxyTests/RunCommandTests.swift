@@ -277,6 +277,28 @@ import Glibc
         await running.sim.stop()
     }
 
+    @Test(.enabled(if: Peers.shouldRun("radclient")), .timeLimit(.minutes(2)))
+    func logFileGetsTheLogLines() async throws {
+        let running = try await Self.start(extra: "", sections: "")
+        await running.proxy.stop(grace: .seconds(25))
+        await running.sim.stop()
+        defer { try? FileManager.default.removeItem(at: running.folder) }
+        // The same configuration with log_file: the lines go to the file, not to stderr.
+        let config = try String(contentsOfFile: running.folder.appendingPathComponent("authproxy.cfg").path, encoding: .utf8)
+            .replacingOccurrences(of: "[main]\n", with: "[main]\nlog_file=twofold.log\n")
+        let path = running.folder.appendingPathComponent("with-log-file.cfg").path
+        try config.write(toFile: path, atomically: true, encoding: .utf8)
+        let proxy = try PeerProcess(Self.twofold, ["run", "--config", path])
+        let logFile = running.folder.appendingPathComponent("twofold.log").path
+        try await Wait.until("twofold logs to its file", timeout: .seconds(20)) {
+            guard proxy.isRunning else { throw PeerMissing(peer: "twofold run exited: \(proxy.transcript)") }
+            return ((try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "").contains("listening for RADIUS on udp")
+        }
+        #expect(!proxy.standardError.contains("listening for RADIUS"))
+        await proxy.stop(grace: .seconds(25))
+        #expect(proxy.terminationStatus == 0)
+    }
+
     @Test(.timeLimit(.minutes(1)))
     func aBadConfigurationStopsTheStartNamingTheLine() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("twofold-run-\(UUID().uuidString)")

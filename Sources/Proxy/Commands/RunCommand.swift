@@ -34,7 +34,21 @@ struct RunCommand: AsyncParsableCommand {
         }
         let logLevel: Logger.Level = configuration.main.debug ? .debug : .info
         let toStandardOutput = configuration.main.logToStandardOutput
-        LoggingSystem.bootstrap { label in
+        var fileOutput: FileLogHandler.Output?
+        if let file = configuration.main.logFile {
+            let path = file.hasPrefix("/") ? file : URL(fileURLWithPath: configuration.main.logDirectory ?? FileManager.default.currentDirectoryPath)
+                .appendingPathComponent(file).path
+            do {
+                fileOutput = try FileLogHandler.Output(path: path)
+            } catch {
+                printToStandardError("twofold run: \(config): [main] log_file: cannot write \(path) (\(error.localizedDescription)); check log_dir and log_file")
+                throw ExitCode(1)
+            }
+        }
+        LoggingSystem.bootstrap { [fileOutput] label in
+            if let fileOutput, !toStandardOutput {
+                return FileLogHandler(label: label, output: fileOutput, logLevel: logLevel)
+            }
             var handler = toStandardOutput ? StreamLogHandler.standardOutput(label: label) : StreamLogHandler.standardError(label: label)
             handler.logLevel = logLevel
             return handler
