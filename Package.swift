@@ -210,6 +210,7 @@ let package = Package(
             name: "UpstreamTests",
             dependencies: [
                 "Upstream",
+                "DuoSim",
                 "Policy",
                 "RADIUSWire",
                 "LDAPWire",

@@ -76,11 +76,10 @@ struct Demo: AsyncParsableCommand {
             proxy = try await RunningProxy.start(configuration, logger: logger)
         } catch {
             await simulator.stop()
-            let text = "\(error)"
-            if text.contains("cannot listen") {
+            if let failure = error as? StartError, failure.unboundPort != nil {
                 printToStandardError("twofold demo: UDP port \(port) on 127.0.0.1 is in use; choose another with --port")
             } else {
-                printToStandardError("twofold demo: \(text)")
+                printToStandardError("twofold demo: \(error)")
             }
             throw ExitCode(1)
         }

@@ -77,6 +77,8 @@ struct RunCommand: AsyncParsableCommand {
 /// Why the proxy could not start: what, and where in the configuration.
 struct StartError: Error, CustomStringConvertible {
     var description: String
+    /// The port of a listener that could not be bound (in use, or not allowed), when that was why.
+    var unboundPort: Int?
 }
 
 /// The proxy's services built from a configuration: primaries, Duo clients, engines, listeners.
@@ -202,7 +204,9 @@ final class RunningProxy: Sendable {
                     listener = try await RADIUSListener.bind(host: interface, port: port, sections: sections, logger: logger)
                 } catch {
                     let names = sections.map { "[\($0.name)]" }.joined(separator: ", ")
-                    throw StartError(description: "\(configuration.path): \(names): cannot listen on udp \(interface):\(port) (\(error)); another process may hold the port: change port= or interface=")
+                    throw StartError(
+                        description: "\(configuration.path): \(names): cannot listen on udp \(interface):\(port) (\(error)); another process may hold the port: change port= or interface=",
+                        unboundPort: port)
                 }
                 listeners.append(listener)
                 logger.info(

@@ -277,7 +277,7 @@ struct TwofoldConfiguration: Sendable {
         if mode != .duoOnly {
             let entry = try reader.entry("client")
             let name = entry?.value.lowercased() ?? (clients.keys.count == 1 ? clients.keys.first! : "")
-            guard let client = clients[name] else {
+            guard clients[name] != nil else {
                 let known = clients.keys.sorted().joined(separator: ", ")
                 if let entry {
                     throw reader.error(entry, "names no client section", hint: known.isEmpty ? "add the [\(entry.value)] section" : "known: \(known)")
@@ -285,7 +285,6 @@ struct TwofoldConfiguration: Sendable {
                 throw ConfigError(path: reader.path, line: reader.section.line, section: reader.section.name, key: "client", "is required",
                     hint: "the section that checks passwords, e.g. client=radius_client")
             }
-            _ = client
             clientName = name
         } else if let entry = try reader.entry("client") {
             throw reader.error(entry, "a duo-only section has no primary", hint: "remove this line")

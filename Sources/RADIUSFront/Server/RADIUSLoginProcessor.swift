@@ -19,11 +19,6 @@ public final class RADIUSLoginProcessor: Sendable {
         self.clock = clock
     }
 
-    /// Attributes of the device's request that never travel further: credentials, hop-by-hop
-    /// state and integrity attributes.
-    static let notForwarded: Set<RADIUSAttributeType> = [
-        .userName, .userPassword, .chapPassword, .chapChallenge, .state, .proxyState, .messageAuthenticator, .eapMessage,
-    ]
 
     /// What happened, for the listener's log line.
     public struct Outcome: Sendable {
@@ -61,7 +56,7 @@ public final class RADIUSLoginProcessor: Sendable {
 
         let request = LoginRequest(
             identity: identity, password: password, clientAddress: Self.clientAddress(packet, attribute: section.clientIPAttribute),
-            context: .radius(forwardedAttributes: packet.attributes.filter { !Self.notForwarded.contains($0.type) }))
+            context: .radius(forwardedAttributes: packet.attributes.filter { !RADIUSAttributeType.notForwardedUpstream.contains($0.type) }))
         let binding = ChallengeStates.Binding(client: login.key.source, username: identity.raw, section: section.name)
 
         let decision: Decision

@@ -117,6 +117,14 @@ public struct RADIUSAttributeType: RawRepresentable, Hashable, Sendable, CustomS
         .replyMessage, .eapMessage, .errorCause, .messageAuthenticator, .proxyState,
     ]
 
+    /// The attributes of an Access-Request that a proxy never copies into the request it sends
+    /// upstream: the credentials and session it sets itself (User-Name, User-Password, CHAP, State)
+    /// and the ones that belong to one hop (RFC 2865 §5.33 Proxy-State, RFC 3579 §3.2
+    /// Message-Authenticator, and EAP-Message, which is only valid with its hop's authenticator).
+    public static let notForwardedUpstream: Set<RADIUSAttributeType> = [
+        .userName, .userPassword, .chapPassword, .chapChallenge, .state, .proxyState, .messageAuthenticator, .eapMessage,
+    ]
+
     public var description: String {
         RADIUSDictionary.standard.definition(code: rawValue, vendor: 0)?.name ?? "Attr-\(rawValue)"
     }

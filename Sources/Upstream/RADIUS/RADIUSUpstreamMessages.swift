@@ -5,12 +5,8 @@ import RADIUSWire
 /// reply read into a `PrimaryOutcome`. No sockets, no clocks.
 enum RADIUSUpstreamMessages {
     /// Attributes of ``PrimaryRequest/forwardedAttributes`` that are never forwarded, whatever the
-    /// front passed: the credentials and session of this request are set here, and hop-by-hop
-    /// attributes belong to the device's hop (RFC 2865 §5.33, RFC 3579 §3.2).
-    static let neverForwarded: Set<RADIUSAttributeType> = [
-        .userName, .userPassword, .chapPassword, .chapChallenge, .state, .proxyState,
-        .messageAuthenticator, .eapMessage,
-    ]
+    /// front passed (the front filters them too; this client does not rely on it).
+    static let neverForwarded = RADIUSAttributeType.notForwardedUpstream
 
     /// Why a login could not even be put into an Access-Request.
     enum RequestProblem: Error, Equatable {

@@ -1,10 +1,9 @@
-import Crypto
+import DuoSim
 import Foundation
 import TestSupport
-import X509
 
-/// A throwaway CA and a server certificate for 127.0.0.1 / ::1 / localhost signed by it, minted in
-/// process (P-256, backdated an hour), in the way `DuoSimCertificates` does for the Duo simulator.
+/// A throwaway CA and a server certificate signed by it, minted by the simulator's
+/// `DuoSimCertificates` (P-256, backdated an hour), for slapd's LDAPS and StartTLS.
 struct TestCertificateAuthority {
     let caCertificatePEM: String
     let leafCertificatePEM: String
@@ -13,49 +12,12 @@ struct TestCertificateAuthority {
     /// - Parameter leafForLoopback: whether the leaf names 127.0.0.1, ::1 and localhost; when false
     ///   it names only `ldap.example.com`, for hostname verification tests.
     init(name: String = "twofold LDAP test CA", leafForLoopback: Bool = true, now: Date = Date()) throws {
-        let caKey = P256.Signing.PrivateKey()
-        let caPublicKey = Certificate.PublicKey(caKey.publicKey)
-        let caName = try DistinguishedName {
-            OrganizationName("twofold")
-            CommonName(name)
-        }
-        let ca = try Certificate(
-            version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: caPublicKey,
-            notValidBefore: now - 3600, notValidAfter: now + 30 * 86_400,
-            issuer: caName, subject: caName, signatureAlgorithm: .ecdsaWithSHA256,
-            extensions: try Certificate.Extensions {
-                Critical(BasicConstraints.isCertificateAuthority(maxPathLength: 0))
-                Critical(KeyUsage(keyCertSign: true, cRLSign: true))
-                SubjectKeyIdentifier(hash: caPublicKey)
-            },
-            issuerPrivateKey: Certificate.PrivateKey(caKey))
-
-        let leafKey = P256.Signing.PrivateKey()
-        let leafPublicKey = Certificate.PublicKey(leafKey.publicKey)
-        let leaf = try Certificate(
-            version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: leafPublicKey,
-            notValidBefore: now - 3600, notValidAfter: now + 30 * 86_400,
-            issuer: caName, subject: try DistinguishedName { CommonName(leafForLoopback ? "localhost" : "ldap.example.com") }, signatureAlgorithm: .ecdsaWithSHA256,
-            extensions: try Certificate.Extensions {
-                Critical(BasicConstraints.notCertificateAuthority)
-                Critical(KeyUsage(digitalSignature: true))
-                try ExtendedKeyUsage([.serverAuth])
-                SubjectKeyIdentifier(hash: leafPublicKey)
-                AuthorityKeyIdentifier(keyIdentifier: SubjectKeyIdentifier(hash: caPublicKey).keyIdentifier)
-                SubjectAlternativeNames(
-                    leafForLoopback
-                        ? [
-                            .dnsName("localhost"),
-                            .ipAddress(.init(contentBytes: [127, 0, 0, 1])),
-                            .ipAddress(.init(contentBytes: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1])),
-                        ]
-                        : [.dnsName("ldap.example.com")])
-            },
-            issuerPrivateKey: Certificate.PrivateKey(caKey))
-
-        caCertificatePEM = try ca.serializeAsPEM().pemString
-        leafCertificatePEM = try leaf.serializeAsPEM().pemString
-        leafPrivateKeyPEM = leafKey.pemRepresentation
+        let minted = leafForLoopback
+            ? try DuoSimCertificates.generate(caName: name, now: now)
+            : try DuoSimCertificates.generate(caName: name, leafName: "ldap.example.com", names: [.dnsName("ldap.example.com")], now: now)
+        caCertificatePEM = minted.caCertificatePEM
+        leafCertificatePEM = minted.leafCertificatePEM
+        leafPrivateKeyPEM = minted.leafPrivateKeyPEM
     }
 
     /// What `SlapdPeer` needs to serve LDAPS and StartTLS with this CA's certificate.
