@@ -24,6 +24,10 @@ public struct DuoSimConfiguration: Sendable {
     public var allowedClockSkew: Duration
     /// When a push that is never answered ends as `timeout` (Duo: 60 s).
     public var pushTimeout: Duration
+    /// How long `auth_status` holds a poll for a pending push before it answers `waiting` again.
+    /// Duo long-polls: the first poll of a transaction answers at once, later ones when the user
+    /// answered (or after this hold), so a client polls once per status change, not in a loop.
+    public var authStatusHold: Duration
     /// The largest request body accepted (413 above it).
     public var maximumBodySize: Int
 
@@ -31,7 +35,7 @@ public struct DuoSimConfiguration: Sendable {
         host: String = "127.0.0.1", port: Int = 0, integrations: [String: String],
         users: DuoSimUsers = DuoSimUsers(), tls: TLS = .none,
         allowedClockSkew: Duration = .seconds(300), pushTimeout: Duration = .seconds(60),
-        maximumBodySize: Int = 64 * 1024
+        authStatusHold: Duration = .seconds(30), maximumBodySize: Int = 64 * 1024
     ) {
         self.host = host
         self.port = port
@@ -40,6 +44,7 @@ public struct DuoSimConfiguration: Sendable {
         self.tls = tls
         self.allowedClockSkew = allowedClockSkew
         self.pushTimeout = pushTimeout
+        self.authStatusHold = authStatusHold
         self.maximumBodySize = maximumBodySize
     }
 }

@@ -117,6 +117,17 @@ import Testing
     }
 
     @Test(.timeLimit(.minutes(1)))
+    func aLongPollOutlastsApiTimeoutAndIsNotRepeated() async throws {
+        // slow approves after 2.5 s; api_timeout is 1 s. Duo holds the second auth_status until
+        // the answer: that wait belongs to the authentication's deadline, not to api_timeout.
+        try await Self.withClient(configure: { $0.apiTimeout = .seconds(1) }) { client, server in
+            let result = try await client.auth(DuoAuthRequest(username: "slow", factor: .push))
+            #expect(result == .allow(message: "Success. Logging you in..."))
+            #expect(server.stats().endpoints["/auth/v2/auth_status"]?.requests == 2, "one waiting, then one held poll")
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1)))
     func signatureVersionTwoIsAcceptedToo() async throws {
         try await Self.withClient(configure: { $0.signatureVersion = .v2; $0.signatureDigest = .sha1 }) { client, _ in
             guard case .auth = try await client.preauth(username: "alice") else { Issue.record("v2 preauth"); return }

@@ -51,6 +51,43 @@ import Testing
         #expect(String(decoding: answer.body, as: UTF8.self).contains(#""result":"allow""#))
     }
 
+    /// A signed v2 GET, its parameters in the query.
+    func getRequest(_ parameters: [String: String], path: String) -> DuoSimRequest {
+        let date = DuoDate.format(secondsSince1970: Self.unixTime)
+        let signed = DuoSignedRequest(method: "GET", host: "127.0.0.1", path: path, parameters: parameters, date: date)
+        var headers = HTTPHeaders()
+        headers.add(name: "Host", value: "127.0.0.1:8443")
+        headers.add(name: "Date", value: date)
+        headers.add(name: "Authorization", value: DuoSignature.authorization(
+            integrationKey: SimHarness.ikey, secretKey: SimHarness.skey, request: signed, version: .v2, digest: .sha1))
+        return DuoSimRequest(method: "GET", uri: path + "?" + DuoSignature.canonicalParameters(parameters), headers: headers, body: [])
+    }
+
+    /// Like Duo, `auth_status` long-polls: the first poll says `waiting` at once, later ones are
+    /// held until the user answers (or the hold runs out), so a client does not poll in a loop.
+    @Test func authStatusLongPollsAfterTheFirstWaiting() throws {
+        let engine = DuoSimEngine(configuration: DuoSimConfiguration(
+            integrations: [SimHarness.ikey: SimHarness.skey], users: SimHarness.users, authStatusHold: .seconds(1)))
+        let now = NIODeadline.uptimeNanoseconds(1_000_000_000)
+        for (user, answeredAt, expected) in [("alice", now + .milliseconds(300), "allow"), ("slow", now + .milliseconds(1) + .seconds(1), "waiting")] {
+            let started = try json(engine.handle(formRequest(["username": user, "factor": "push", "async": "1"]),
+                                                 now: now, unixTime: Self.unixTime))
+            let txid = try #require((started["response"] as? [String: Any])?["txid"] as? String)
+            let status = getRequest(["txid": txid], path: "/auth/v2/auth_status")
+            let first = try json(engine.handle(status, now: now, unixTime: Self.unixTime))
+            #expect((first["response"] as? [String: Any])?["result"] as? String == "waiting", "\(user)")
+            let second = engine.handle(status, now: now + .milliseconds(1), unixTime: Self.unixTime)
+            guard case .awaitStatus(let held, let deadline) = second else {
+                Issue.record("\(user): expected a held poll, got \(second)")
+                continue
+            }
+            #expect(held == txid)
+            #expect(deadline == answeredAt, "\(user): held until the answer or the 1 s hold")
+            let answer = engine.finishStatus(txid: txid, now: deadline)
+            #expect(String(decoding: answer.body, as: UTF8.self).contains(#""result":"\#(expected)""#), "\(user)")
+        }
+    }
+
     @Test func hostIsCheckedWithAndWithoutThePort() throws {
         for (signedHost, header) in [("127.0.0.1", "127.0.0.1:8443"), ("127.0.0.1:8443", "127.0.0.1:8443"),
                                      ("localhost", "LOCALHOST"), ("[::1]", "[::1]:8443")] {

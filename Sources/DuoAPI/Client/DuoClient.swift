@@ -14,6 +14,8 @@ import Synchronization
 public final class DuoClient: Sendable {
     public let configuration: DuoClientConfiguration
     private let http: HTTPClient
+    /// `auth_status` only: Duo holds each poll until the user answers.
+    private let statusHTTP: HTTPClient
     private let breaker: Mutex<DuoCircuitBreaker>
     private let logger: Logger
     private let circuitGauge: Gauge
@@ -57,7 +59,7 @@ public final class DuoClient: Sendable {
         }
         // Without this a refused connection or a TLS failure is retried until the connect timeout.
         httpConfiguration.connectionPool.retryConnectionEstablishment = false
-        httpConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
+        httpConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = configuration.connectionLimit
         httpConfiguration.timeout = .init(
             connect: .nanoseconds(configuration.connectTimeout.nanoseconds),
             read: .nanoseconds(configuration.apiTimeout.nanoseconds))
@@ -66,11 +68,15 @@ public final class DuoClient: Sendable {
             httpConfiguration.proxy = .server(host: proxy.host, port: proxy.port)
         }
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
+        httpConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = configuration.statusConnectionLimit
+        httpConfiguration.timeout.read = .nanoseconds(max(configuration.apiTimeout, configuration.authTimeout).nanoseconds)
+        statusHTTP = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
     }
 
     /// Closes the pooled connections. Call once, when the client is no longer used.
     public func shutdown() async throws {
         try await http.shutdown()
+        try await statusHTTP.shutdown()
     }
 
     /// The circuit breaker's state.
@@ -130,7 +136,15 @@ public final class DuoClient: Sendable {
                 return .deny(message: "Login request timed out: no answer within \(configuration.authTimeout).", status: "timeout")
             }
             let started = clock.now
-            let status = try await call(.GET, "/auth/v2/auth_status", ["txid": txid])
+            // A long-poll lasts until the user answers: its deadline is the authentication's,
+            // not api_timeout's, and running out of it is the user's timeout, not a Duo failure.
+            let status: Answer
+            do {
+                status = try await call(.GET, "/auth/v2/auth_status", ["txid": txid],
+                                        timeout: max(configuration.apiTimeout, deadline - clock.now))
+            } catch where error.kind == .timeout && clock.now >= deadline {
+                return .deny(message: "Login request timed out: no answer within \(configuration.authTimeout).", status: "timeout")
+            }
             progress = try DuoResponseDecoder.auth(status: status.status, body: status.body, endpoint: "/auth/v2/auth_status")
             // Duo long-polls auth_status; a server that answers "waiting" at once is not asked
             // again sooner than every 500 ms.
@@ -148,8 +162,8 @@ public final class DuoClient: Sendable {
     }
 
     /// One API call through the circuit breaker, with 429 retries.
-    func call(_ method: HTTPMethod, _ path: String, _ parameters: [String: String], signed: Bool = true)
-        async throws(DuoFailure) -> Answer
+    func call(_ method: HTTPMethod, _ path: String, _ parameters: [String: String], signed: Bool = true,
+              timeout: Duration? = nil) async throws(DuoFailure) -> Answer
     {
         let clock = ContinuousClock()
         let (decision, transition) = breaker.withLock { $0.decide(now: clock.now) }
@@ -163,7 +177,7 @@ public final class DuoClient: Sendable {
                 diagnostic: "Duo at \(configuration.apiHost) failed repeatedly; calls fail at once for \(retryAfter) more before a probe")
         case .probe:
             do {
-                _ = try await send(.GET, "/auth/v2/ping", [:], signed: false)
+                _ = try await send(.GET, "/auth/v2/ping", [:], signed: false, timeout: configuration.apiTimeout)
                 publish(breaker.withLock { $0.recordSuccess() })
             } catch {
                 publish(breaker.withLock { $0.recordFailure(now: clock.now) })
@@ -177,7 +191,7 @@ public final class DuoClient: Sendable {
         while true {
             let answer: Answer
             do {
-                answer = try await send(method, path, parameters, signed: signed)
+                answer = try await send(method, path, parameters, signed: signed, timeout: timeout ?? configuration.apiTimeout)
             } catch {
                 if error.countsAgainstCircuit { publish(breaker.withLock { $0.recordFailure(now: clock.now) }) }
                 throw error
@@ -200,8 +214,8 @@ public final class DuoClient: Sendable {
     }
 
     /// Builds, signs and sends one request; classifies transport failures.
-    private func send(_ method: HTTPMethod, _ path: String, _ parameters: [String: String], signed: Bool)
-        async throws(DuoFailure) -> Answer
+    private func send(_ method: HTTPMethod, _ path: String, _ parameters: [String: String], signed: Bool,
+                      timeout: Duration) async throws(DuoFailure) -> Answer
     {
         let date = DuoDate.format(secondsSince1970: now())
         let version = configuration.signatureVersion
@@ -238,7 +252,8 @@ public final class DuoClient: Sendable {
             request.body = .bytes(ByteBuffer(bytes: body))
         }
         do {
-            let response = try await http.execute(request, timeout: .nanoseconds(configuration.apiTimeout.nanoseconds))
+            let client = path == "/auth/v2/auth_status" ? statusHTTP : http
+            let response = try await client.execute(request, timeout: .nanoseconds(timeout.nanoseconds))
             let collected = try await response.body.collect(upTo: 1 << 20)
             return Answer(status: Int(response.status.code), body: Array(collected.readableBytesView))
         } catch {

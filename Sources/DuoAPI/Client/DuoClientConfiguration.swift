@@ -36,6 +36,12 @@ public struct DuoClientConfiguration: Sendable {
     public var rateLimitRetries: Int
     public var initialBackoff: Duration
     public var userAgent: String
+    /// Keep-alive connections for `ping`, `check`, `preauth` and `auth`: calls beyond it wait for
+    /// a free connection.
+    public var connectionLimit: Int
+    /// Connections for `auth_status`, which Duo long-polls: each pending push holds one until the
+    /// user answers, so this bounds how many pushes are awaited at once.
+    public var statusConnectionLimit: Int
 
     /// The default `api_timeout` (the reference proxy's `0`, no timeout, is not offered).
     public static let defaultAPITimeout: Duration = .seconds(60)
@@ -56,7 +62,9 @@ public struct DuoClientConfiguration: Sendable {
         circuitBreaker: DuoCircuitBreaker.Configuration = .init(),
         rateLimitRetries: Int = 4,
         initialBackoff: Duration = .seconds(1),
-        userAgent: String = "twofold"
+        userAgent: String = "twofold",
+        connectionLimit: Int = 64,
+        statusConnectionLimit: Int = 16_384
     ) {
         self.integrationKey = integrationKey
         self.secretKey = secretKey
@@ -74,6 +82,8 @@ public struct DuoClientConfiguration: Sendable {
         self.rateLimitRetries = rateLimitRetries
         self.initialBackoff = initialBackoff
         self.userAgent = userAgent
+        self.connectionLimit = connectionLimit
+        self.statusConnectionLimit = statusConnectionLimit
     }
 
     /// `https://host:port`, or `http://` for the simulator's debugging mode.

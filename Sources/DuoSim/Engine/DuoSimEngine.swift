@@ -29,6 +29,8 @@ public enum DuoSimAction: Sendable, Hashable {
     case delay(TimeAmount)
     /// A synchronous push or call: at `deadline`, call `DuoSimEngine.finishSynchronous(txid:now:)`.
     case awaitTransaction(txid: String, deadline: NIODeadline)
+    /// A long-polled `auth_status`: at `deadline`, call `DuoSimEngine.finishStatus(txid:now:)`.
+    case awaitStatus(txid: String, deadline: NIODeadline)
 }
 
 /// The simulated Duo service: users, integrations, faults, transactions and counters behind one
@@ -43,6 +45,8 @@ public final class DuoSimEngine: Sendable {
         var resolvesAt: NIODeadline
         /// The answer once `resolvesAt` has passed.
         var outcome: DuoAuthResponse
+        /// Whether a poll has already been told `waiting`: later polls are held (long-poll).
+        var waitingReported = false
     }
 
     struct State {
@@ -187,7 +191,7 @@ public final class DuoSimEngine: Sendable {
         case "/auth/v2/auth":
             return auth(caller, now: now, unixTime: unixTime)
         default:
-            return authStatus(caller, now: now).map { .respond(ok($0)) }
+            return authStatus(caller, now: now)
         }
     }
 
@@ -333,22 +337,44 @@ public final class DuoSimEngine: Sendable {
         return user.devices.first { $0.capabilities.contains(capability) }
     }
 
-    private func authStatus(_ caller: DuoSimCaller, now: NIODeadline) -> Result<DuoAuthResponse, DuoSimFailure> {
+    private func authStatus(_ caller: DuoSimCaller, now: NIODeadline) -> Result<DuoSimAction, DuoSimFailure> {
         guard let txid = caller.parameters["txid"], !txid.isEmpty else { return .failure(.invalidParameter("txid")) }
-        let transaction = state.withLock { $0.transactions[txid] }
-        guard let transaction, transaction.integrationKey == caller.integrationKey else {
-            return .failure(.invalidParameter("txid"))
-        }
-        guard now >= transaction.resolvesAt else {
-            switch transaction.kind {
-            case .phone:
-                return .success(DuoAuthResponse(result: "waiting", status: "calling", statusMsg: "Calling your phone..."))
-            case .push, .immediate:
-                return .success(DuoAuthResponse(result: "waiting", status: "pushed",
-                                                statusMsg: "Pushed a login request to your device..."))
+        enum Poll { case unknown, answered(DuoAuthResponse), waiting(Transaction.Kind), hold(until: NIODeadline) }
+        let holdUntil = now + TimeAmount(configuration.authStatusHold)
+        let poll = state.withLock { state -> Poll in
+            guard var transaction = state.transactions[txid], transaction.integrationKey == caller.integrationKey else {
+                return .unknown
             }
+            guard now < transaction.resolvesAt else { return .answered(transaction.outcome) }
+            guard transaction.waitingReported else {
+                transaction.waitingReported = true
+                state.transactions[txid] = transaction
+                return .waiting(transaction.kind)
+            }
+            return .hold(until: min(transaction.resolvesAt, holdUntil))
         }
-        return .success(transaction.outcome)
+        switch poll {
+        case .unknown: return .failure(.invalidParameter("txid"))
+        case .answered(let outcome): return .success(.respond(ok(outcome)))
+        case .waiting(let kind): return .success(.respond(ok(Self.waiting(kind))))
+        case .hold(let deadline): return .success(.awaitStatus(txid: txid, deadline: deadline))
+        }
+    }
+
+    /// The answer of a held `auth_status` poll: the outcome once the user answered, else `waiting`.
+    public func finishStatus(txid: String, now: NIODeadline) -> DuoSimResponse {
+        let transaction = state.withLock { $0.transactions[txid] }
+        guard let transaction else { return record("/auth/v2/auth_status", failure: .invalidParameter("txid")) }
+        return record("/auth/v2/auth_status", ok(now >= transaction.resolvesAt ? transaction.outcome : Self.waiting(transaction.kind)))
+    }
+
+    private static func waiting(_ kind: Transaction.Kind) -> DuoAuthResponse {
+        switch kind {
+        case .phone:
+            DuoAuthResponse(result: "waiting", status: "calling", statusMsg: "Calling your phone...")
+        case .push, .immediate:
+            DuoAuthResponse(result: "waiting", status: "pushed", statusMsg: "Pushed a login request to your device...")
+        }
     }
 
     static func makeTransactionID() -> String {

@@ -88,6 +88,11 @@ final class DuoSimHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                 self.write(self.engine.finishSynchronous(txid: txid, now: .now()), keepAlive: head.isKeepAlive,
                            context: context)
             }
+        case .awaitStatus(let txid, let deadline):
+            scheduled = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
+                self.scheduled = nil
+                self.write(self.engine.finishStatus(txid: txid, now: .now()), keepAlive: head.isKeepAlive, context: context)
+            }
         }
     }
 

@@ -51,6 +51,10 @@ struct DuoSimCommand: AsyncParsableCommand {
     @Option(name: .customLong("push-timeout"), help: "Seconds until a push that is never answered times out.")
     var pushTimeout: Int = 60
 
+    @Option(name: .customLong("auth-status-hold"),
+            help: "Seconds auth_status holds a poll for a pending push before answering `waiting` again (Duo long-polls).")
+    var authStatusHold: Int = 30
+
     func validate() throws {
         let modes = [certificate != nil || key != nil, selfSigned, insecureHTTP].filter { $0 }.count
         if modes != 1 {
@@ -69,6 +73,9 @@ struct DuoSimCommand: AsyncParsableCommand {
         for value in listen { _ = try Self.address(value) }
         guard (0...86_400).contains(clockSkew) else { throw ValidationError("--clock-skew \(clockSkew): valid is 0 to 86400 seconds") }
         guard (1...3600).contains(pushTimeout) else { throw ValidationError("--push-timeout \(pushTimeout): valid is 1 to 3600 seconds") }
+        guard (0...300).contains(authStatusHold) else {
+            throw ValidationError("--auth-status-hold \(authStatusHold): valid is 0 (answer at once) to 300 seconds")
+        }
     }
 
     static func integration(_ value: String) throws -> (String, String) {
@@ -124,7 +131,8 @@ struct DuoSimCommand: AsyncParsableCommand {
             let (host, port) = try Self.address(value)
             let configuration = DuoSimConfiguration(
                 host: host, port: port, integrations: keys, users: loadedUsers, tls: tls,
-                allowedClockSkew: .seconds(clockSkew), pushTimeout: .seconds(pushTimeout))
+                allowedClockSkew: .seconds(clockSkew), pushTimeout: .seconds(pushTimeout),
+                authStatusHold: .seconds(authStatusHold))
             do {
                 let server = try await DuoSimServer.start(configuration)
                 servers.append(server)
