@@ -126,6 +126,7 @@ struct DuoSimCommand: AsyncParsableCommand {
             tls = .none
         }
 
+        OpenFileLimit.raiseToHardLimit()
         var servers: [DuoSimServer] = []
         for value in listen.isEmpty ? ["127.0.0.1:8443"] : listen {
             let (host, port) = try Self.address(value)

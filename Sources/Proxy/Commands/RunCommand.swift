@@ -55,6 +55,10 @@ struct RunCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "twofold")
         for warning in configuration.warnings { logger.warning("\(warning)") }
+        let openFiles = OpenFileLimit.raiseToHardLimit()
+        if openFiles < 16_384 {
+            logger.warning("only \(openFiles) open files allowed: each pending push holds a connection to Duo; raise the hard limit (ulimit -Hn, LimitNOFILE= in systemd)")
+        }
 
         let proxy: RunningProxy
         do {
