@@ -14,8 +14,12 @@ import Synchronization
 public final class DuoClient: Sendable {
     public let configuration: DuoClientConfiguration
     private let http: HTTPClient
-    /// `auth_status` only: Duo holds each poll until the user answers.
-    private let statusHTTP: HTTPClient
+    /// `auth_status` only: Duo holds each poll until the user answers, so every pending push holds
+    /// a connection. Spread over several pools of at most `statusShardSize` connections, because
+    /// a pool's bookkeeping scans its connections (thousands in one pool make each call slow).
+    private let statusHTTP: [HTTPClient]
+    private let nextStatusShard = Atomic<UInt>(0)
+    static let statusShardSize = 256
     private let breaker: Mutex<DuoCircuitBreaker>
     private let logger: Logger
     private let circuitGauge: Gauge
@@ -68,15 +72,20 @@ public final class DuoClient: Sendable {
             httpConfiguration.proxy = .server(host: proxy.host, port: proxy.port)
         }
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
-        httpConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = configuration.statusConnectionLimit
+        // HTTP/1.1 only: over HTTP/2 the pool waits for a free stream on its one connection, and
+        // servers allow about 100 streams, so pushes beyond that would wait for others to finish.
+        httpConfiguration.httpVersion = .http1Only
         httpConfiguration.timeout.read = .nanoseconds(max(configuration.apiTimeout, configuration.authTimeout).nanoseconds)
-        statusHTTP = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
+        let shards = max(1, (configuration.statusConnectionLimit + Self.statusShardSize - 1) / Self.statusShardSize)
+        httpConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit =
+            max(1, (configuration.statusConnectionLimit + shards - 1) / shards)
+        statusHTTP = (0..<shards).map { _ in HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration) }
     }
 
     /// Closes the pooled connections. Call once, when the client is no longer used.
     public func shutdown() async throws {
         try await http.shutdown()
-        try await statusHTTP.shutdown()
+        for client in statusHTTP { try await client.shutdown() }
     }
 
     /// The circuit breaker's state.
@@ -252,7 +261,8 @@ public final class DuoClient: Sendable {
             request.body = .bytes(ByteBuffer(bytes: body))
         }
         do {
-            let client = path == "/auth/v2/auth_status" ? statusHTTP : http
+            let client = path == "/auth/v2/auth_status"
+                ? statusHTTP[Int(nextStatusShard.wrappingAdd(1, ordering: .relaxed).oldValue % UInt(statusHTTP.count))] : http
             let response = try await client.execute(request, timeout: .nanoseconds(timeout.nanoseconds))
             let collected = try await response.body.collect(upTo: 1 << 20)
             return Answer(status: Int(response.status.code), body: Array(collected.readableBytesView))

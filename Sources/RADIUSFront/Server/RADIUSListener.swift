@@ -32,6 +32,10 @@ public final class RADIUSListener: Sendable {
         self.localAddress = localAddress
     }
 
+    /// The receive buffer asked of the kernel (capped by `net.core.rmem_max`): room for about
+    /// 5,000 queued requests.
+    public static let receiveBufferBytes = 4 << 20
+
     /// Binds the socket. `host` is an IPv4 or IPv6 address (`interface` of the sections).
     public static func bind(
         host: String, port: Int, sections: [RADIUSServerSection], limits: RADIUSRequestGate.Limits = .init(),
@@ -43,12 +47,22 @@ public final class RADIUSListener: Sendable {
             // the same port and take half of the requests.
             // RFC 2865 §3: packets are up to 4,096 octets; NIO's default datagram buffer is 2,048.
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: RADIUSPacket.maximumLength))
+            // A VPN sends bursts (a gateway restart, a morning rush): the kernel's default 208 KiB
+            // holds about 270 small datagrams, the rest are dropped before twofold sees them.
+            .channelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(receiveBufferBytes))
             .bind(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try NIOAsyncChannel<Datagram, Datagram>(wrappingChannelSynchronously: channel)
                 }
             }
         guard let address = channel.channel.localAddress else { throw ChannelError.unknownLocalAddress }
+        let granted = (try? await channel.channel.getOption(.socketOption(.so_rcvbuf)).get()) ?? 0
+        if granted < receiveBufferBytes {
+            logger.warning("the kernel limits this socket's receive buffer: bursts of requests may be dropped before twofold sees them", metadata: [
+                "listener": "\(address)", "receive_buffer_bytes": "\(granted)", "wanted_bytes": "\(receiveBufferBytes)",
+                "what_to_do": "raise net.core.rmem_max to at least \(receiveBufferBytes) (sysctl -w net.core.rmem_max=\(receiveBufferBytes))",
+            ])
+        }
         return RADIUSListener(
             channel: channel, gate: RADIUSRequestGate(sections: sections, limits: limits),
             processor: RADIUSLoginProcessor(sections: sections, challenges: challenges), logger: logger, localAddress: address)

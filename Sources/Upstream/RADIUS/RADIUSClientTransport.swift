@@ -381,6 +381,8 @@ final class RADIUSClientTransport: Sendable {
     private func bind(socket index: Int) -> EventLoopFuture<any Channel> {
         DatagramBootstrap(group: eventLoop)
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: Self.receiveBufferSize))
+            // Replies to many pending requests can arrive at once (pushes answered together).
+            .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
