@@ -70,10 +70,10 @@ import Glibc
         return Running(sim: sim, proxy: proxy, port: port, folder: folder)
     }
 
-    static func radclient(_ user: String, _ password: String, port: Int) async throws -> (status: Int32, stdout: String, stderr: String) {
+    static func radclient(_ user: String, _ password: String, port: Int, attributes: String = "") async throws -> (status: Int32, stdout: String, stderr: String) {
         try await PeerProcess.run(
             try Peers.tool("radclient"), ["-x", "-r", "1", "-t", "15", "127.0.0.1:\(port)", "auth", secret],
-            stdin: Data("User-Name = \"\(user)\", User-Password = \"\(password)\", Message-Authenticator = 0x00".utf8),
+            stdin: Data("User-Name = \"\(user)\", User-Password = \"\(password)\", Message-Authenticator = 0x00\(attributes)".utf8),
             timeout: .seconds(30))
     }
 
@@ -181,6 +181,40 @@ import Glibc
         await running.sim.stop()
         let events = try String(contentsOf: running.folder.appendingPathComponent("authevents.log"), encoding: .utf8)
         #expect(events.contains("\"dn\": \"uid=alice,ou=people,dc=example,dc=com\""))
+    }
+
+    /// The same user logging in again from the same place while the first push is pending joins
+    /// it: one Duo auth call, both answered. Another factor, or no user address, is a login of its own.
+    @Test(.enabled(if: Peers.shouldRun("radclient")), .timeLimit(.minutes(2)))
+    func anIdenticalLoginJoinsThePendingPush() async throws {
+        let running = try await Self.start(extra: "max_pushes_per_user=20")
+        defer { try? FileManager.default.removeItem(at: running.folder) }
+        let fromLaptop = ", Calling-Station-Id = \"198.51.100.7\""
+        func auths() -> Int { running.sim.stats().users["slow"]?.auth ?? 0 }
+
+        async let first = Self.radclient("slow", "push", port: running.port, attributes: fromLaptop)
+        try await Wait.until("the first push is pending", timeout: .seconds(15)) { auths() == 1 }
+        async let second = Self.radclient("slow", "push", port: running.port, attributes: fromLaptop)
+        let answers = try await [first, second]
+        for answer in answers { #expect(answer.stdout.contains("Received Access-Accept"), "\(answer.stdout)\n\(running.proxy.transcript)") }
+        #expect(auths() == 1)
+        #expect(running.proxy.standardError.contains("decision of an identical one in progress"))
+
+        // A different password (here the factor) never rides on the pending push.
+        async let push = Self.radclient("slow", "push", port: running.port, attributes: fromLaptop)
+        try await Wait.until("the push is pending", timeout: .seconds(15)) { auths() == 2 }
+        async let phone = Self.radclient("slow", "phone", port: running.port, attributes: fromLaptop)
+        _ = try await [push, phone]
+        #expect(auths() == 3)
+
+        // Without the user's address two logins cannot be told apart: no joining.
+        async let bare = Self.radclient("slow", "push", port: running.port)
+        try await Wait.until("the push is pending", timeout: .seconds(15)) { auths() == 4 }
+        async let bareAgain = Self.radclient("slow", "push", port: running.port)
+        for answer in try await [bare, bareAgain] { #expect(answer.stdout.contains("Received Access-Accept")) }
+        #expect(auths() == 5)
+        await running.proxy.stop(grace: .seconds(25))
+        await running.sim.stop()
     }
 
     @Test(.timeLimit(.minutes(2)))

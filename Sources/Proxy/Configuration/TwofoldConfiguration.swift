@@ -39,6 +39,8 @@ struct TwofoldConfiguration: Sendable {
         var clients: [RADIUSServerSection.Client]
         var requireMessageAuthenticator: Bool
         var clientIPAttribute: RADIUSAttributeType
+        /// `join_pending_push_window` (seconds, 0 = off).
+        var joinPendingWindow: Duration = RADIUSServerSection.defaultJoinPendingWindow
         var line: Int
         /// `pass_through_attr_names` / `pass_through_all` of the server section, handed to its
         /// `[radius_client]`.
@@ -249,6 +251,7 @@ struct TwofoldConfiguration: Sendable {
         "delimited_password_length", "exempt_username_N", "exempt_ou_N", "client", "radius_ip_N", "radius_secret_N", "port",
         "interface", "require_message_authenticator", "client_ip_attr", "pass_through_attr_names", "pass_through_all", "max_failed_primary_per_user",
         "max_failed_primary_per_address", "failed_primary_window", "max_pushes_per_user", "push_window", "max_challenge_answers",
+        "join_pending_push_window",
     ]
 
     private static func readRADIUSServer(
@@ -343,12 +346,15 @@ struct TwofoldConfiguration: Sendable {
         if !requireMessageAuthenticator {
             warnings.append("\(reader.path): [\(reader.section.name)] require_message_authenticator=false accepts requests without Message-Authenticator: such requests can be forged (BlastRADIUS, CVE-2024-3596); turn it back on once the device sends it")
         }
+        let joinWindow = try reader.int(
+            "join_pending_push_window", default: Int(RADIUSServerSection.defaultJoinPendingWindow.components.seconds), in: 0...300)!
         let server = RADIUSServer(
             policy: policy, duo: duo, client: clientName,
             interface: try reader.string("interface") ?? main.interface ?? "0.0.0.0",
             port: try reader.int("port", default: 1812, in: 1...65_535)!,
             clients: radiusClients, requireMessageAuthenticator: requireMessageAuthenticator, clientIPAttribute: clientIPAttribute,
-            line: reader.section.line, passThroughNames: passThroughNames, passThroughAll: passThroughAll)
+            joinPendingWindow: .seconds(joinWindow), line: reader.section.line, passThroughNames: passThroughNames,
+            passThroughAll: passThroughAll)
         try reader.unknownKeys(valid: radiusServerKeys)
         return server
     }
