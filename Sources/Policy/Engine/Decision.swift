@@ -57,6 +57,8 @@ public struct LoginContinuation: Sendable, Hashable, Codable {
         case upstreamChallenge(state: [UInt8])
         /// The primary factor passed; the answer is a menu number, a factor name or a passcode.
         case secondFactor(menu: [MenuEntry])
+        /// The user must enroll first (`enroll_challenge`): every answer is rejected.
+        case enrollment
     }
 
     /// One choice of a challenge menu: a factor and, when known, the Duo device it goes to.

@@ -158,6 +158,11 @@ public struct PolicyEngine: Sendable {
             case .failure(let message):
                 return retryOrReject(continuation, request, reason: message.text)
             }
+
+        case .enrollment:
+            return finishSecondary(
+                request, .reject, PolicyMessages.enrollThenLogInAgain, reason: "answer to an enrollment challenge",
+                dn: continuation.distinguishedName)
         }
     }
 
@@ -211,9 +216,11 @@ public struct PolicyEngine: Sendable {
             case .deny(let message):
                 return finishSecondary(request, .reject, message, reason: "Duo preauth deny", dn: accept.distinguishedName)
             case .enroll(let message, let portalURL):
-                return finishSecondary(
-                    request, .reject, PolicyMessages.enroll(message, portalURL: portalURL), reason: "Duo preauth enroll",
-                    dn: accept.distinguishedName)
+                let text = PolicyMessages.enroll(message, portalURL: portalURL)
+                if section.mode == .challenge, section.enrollChallenge {
+                    return enrollmentChallenge(request, text, dn: accept.distinguishedName)
+                }
+                return finishSecondary(request, .reject, text, reason: "Duo preauth enroll", dn: accept.distinguishedName)
             case .auth(let userDevices, _):
                 devices = userDevices
             }
@@ -245,8 +252,23 @@ public struct PolicyEngine: Sendable {
         let continuation = LoginContinuation(
             username: request.identity.raw, stage: .secondFactor(menu: menu), distinguishedName: accept.distinguishedName,
             passThrough: LoginContinuation.store(accept.passThroughAttributes), attemptsLeft: section.challengeAttempts)
-        let prompt = menu.isEmpty ? PolicyMessages.passcodePrompt : PolicyMessages.menu(username: request.identity.raw, entries: menu)
+        let prompt = PolicyMessages.challengePrompt(username: request.identity.raw, entries: menu, format: section.promptFormat)
         return .challenge(.init(prompt: prompt, continuation: continuation, attributes: []))
+    }
+
+    /// `enroll_challenge`: the enrollment message in a challenge. The login is over for Duo (the
+    /// auth event says rejected); the answer, whatever it is, is rejected.
+    private func enrollmentChallenge(_ request: LoginRequest, _ text: String, dn: String?) -> Decision {
+        emit(request, .secondary, .reject, text, dn: dn)
+        logger.info(
+            "login sent to enrollment",
+            metadata: [
+                "section": "\(section.name)", "user": "\(request.identity.raw)", "client": "\(request.clientAddress ?? "-")",
+                "stage": "duo", "reason": "Duo preauth enroll; enrollment challenge",
+            ])
+        let continuation = LoginContinuation(
+            username: request.identity.raw, stage: .enrollment, distinguishedName: dn, passThrough: [], attemptsLeft: 1)
+        return .challenge(.init(prompt: text, continuation: continuation, attributes: []))
     }
 
     /// The Duo auth call. `continuation` is set when this answers a challenge: a wrong passcode
@@ -292,12 +314,9 @@ public struct PolicyEngine: Sendable {
         }
         var next = continuation
         next.attemptsLeft -= 1
-        let menuPrompt: String
-        if case .secondFactor(let menu) = continuation.stage, !menu.isEmpty {
-            menuPrompt = PolicyMessages.menu(username: request.identity.raw, entries: menu)
-        } else {
-            menuPrompt = PolicyMessages.passcodePrompt
-        }
+        var menu: [LoginContinuation.MenuEntry] = []
+        if case .secondFactor(let entries) = continuation.stage { menu = entries }
+        let menuPrompt = PolicyMessages.challengePrompt(username: request.identity.raw, entries: menu, format: section.promptFormat)
         let text = prompt.map { "\($0)\n\n\(menuPrompt)" } ?? menuPrompt
         return .challenge(.init(prompt: text, continuation: next, attributes: []))
     }
