@@ -159,6 +159,9 @@ public struct PolicyEngine: Sendable {
                 return retryOrReject(continuation, request, reason: message.text)
             }
 
+        case .webPrompt(let applicationCookie):
+            return webPromptAnswer(continuation, applicationCookie: applicationCookie, answer: answer, request: request)
+
         case .enrollment:
             return finishSecondary(
                 request, .reject, PolicyMessages.enrollThenLogInAgain, reason: "answer to an enrollment challenge",
@@ -239,6 +242,9 @@ public struct PolicyEngine: Sendable {
         if section.mode == .challenge {
             return challenge(request, after: accept, menu: Self.menu(factors: section.factors, devices: devices))
         }
+        if section.mode == .iframe, let webPrompt = section.webPrompt {
+            return webPromptChallenge(request, after: accept, webPrompt)
+        }
         switch section.factors[0] {
         case .auto: return await auth(request, after: accept, factor: .auto, device: "auto", continuation: nil)
         case .push: return await auth(request, after: accept, factor: .push, device: "auto", continuation: nil)
@@ -254,6 +260,59 @@ public struct PolicyEngine: Sendable {
             passThrough: LoginContinuation.store(accept.passThroughAttributes), attemptsLeft: section.challengeAttempts)
         let prompt = PolicyMessages.challengePrompt(username: request.identity.raw, entries: menu, format: section.promptFormat)
         return .challenge(.init(prompt: prompt, continuation: continuation, attributes: []))
+    }
+
+    /// `radius_server_iframe`: the challenge carries a Duo Web `sig_request` for the user's Duo name.
+    private func webPromptChallenge(_ request: LoginRequest, after accept: PrimaryAccept, _ webPrompt: WebPrompt) -> Decision {
+        let signed: String
+        do {
+            signed = try DuoWeb.signRequest(
+                integrationKey: section.integrationKey, secretKey: webPrompt.secretKey, applicationKey: webPrompt.applicationKey,
+                username: request.identity.duoUsername, now: Int64(clock.wall()))
+        } catch {
+            // The keys were checked when the configuration was read; a name Duo Web cannot carry
+            // (one with '|') remains.
+            return finishSecondary(
+                request, .reject, PolicyMessages.duoRefused, reason: "Duo Web request not signed: \(error.diagnostic)",
+                dn: accept.distinguishedName)
+        }
+        let applicationCookie = String(signed.split(separator: ":", maxSplits: 1).last ?? "")
+        let continuation = LoginContinuation(
+            username: request.identity.raw, stage: .webPrompt(applicationCookie: applicationCookie),
+            distinguishedName: accept.distinguishedName, passThrough: LoginContinuation.store(accept.passThroughAttributes),
+            attemptsLeft: 1)
+        return .challenge(.init(prompt: webPrompt.prompt(signedRequest: signed), continuation: continuation, attributes: []))
+    }
+
+    /// The answer to the Duo Web frame: Duo's signed response (URL-encoded or not, with or without
+    /// our APP cookie), accepted only when it vouches for this login's user.
+    private func webPromptAnswer(
+        _ continuation: LoginContinuation, applicationCookie: String, answer: Password, request: LoginRequest
+    ) -> Decision {
+        let accept = PrimaryAccept(distinguishedName: continuation.distinguishedName, passThroughAttributes: continuation.passThroughAttributes)
+        guard let webPrompt = section.webPrompt else {
+            return finishSecondary(request, .reject, PolicyMessages.webPromptInvalid, reason: "this section sends no Duo Web frame")
+        }
+        var response = answer.text.map { $0.removingPercentEncoding ?? $0 } ?? ""
+        response = response.trimmingCharacters(in: .whitespaces)
+        if !response.contains(":") { response += ":" + applicationCookie }
+        let checked = DuoWeb.checkResponse(
+            response, expecting: .authentication, integrationKey: section.integrationKey, secretKey: webPrompt.secretKey,
+            applicationKey: webPrompt.applicationKey, now: Int64(clock.wall()))
+        switch checked {
+        case .success(let user) where user == request.identity.duoUsername:
+            return finishSecondary(
+                request, .accept(accept, withoutSecondFactor: false), PolicyMessages.webPromptValid, reason: "Duo Web response verified",
+                dn: continuation.distinguishedName)
+        case .success(let user):
+            return finishSecondary(
+                request, .reject, PolicyMessages.webPromptInvalid, reason: "Duo Web response for another user (\(user))",
+                dn: continuation.distinguishedName)
+        case .failure(let error):
+            return finishSecondary(
+                request, .reject, PolicyMessages.webPromptInvalid, reason: "Duo Web response refused: \(error.diagnostic)",
+                dn: continuation.distinguishedName)
+        }
     }
 
     /// `enroll_challenge`: the enrollment message in a challenge. The login is over for Duo (the

@@ -23,6 +23,9 @@ public enum PolicyMessages {
     public static let passcodePrompt = "Enter a Duo passcode"
     /// The reference's answer to any reply to an enrollment challenge.
     public static let enrollThenLogInAgain = "Please complete the enrollment process and login again"
+    /// The reference's texts for the answer to a Duo Web frame.
+    public static let webPromptValid = "Valid login from iframe"
+    public static let webPromptInvalid = "Invalid login from iframe"
     /// The longest Reply-Message a device is sure to show whole (RFC 2865 §5.18: one attribute).
     static let singleReplyMessageLength = 253
 

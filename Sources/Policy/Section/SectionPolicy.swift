@@ -18,6 +18,9 @@ public struct SectionPolicy: Sendable {
         case duoOnly
         /// `radius_server_challenge`: the password alone, then a challenge asks for the factor.
         case challenge
+        /// `radius_server_iframe`: the password alone, then a challenge carries Duo's Web v2
+        /// frame (``SectionPolicy/webPrompt``) and the answer is its signed response.
+        case iframe
     }
 
     /// The section's name as written (`radius_server_auto2`), for logs and auth events.
@@ -50,6 +53,8 @@ public struct SectionPolicy: Sendable {
     /// the enrollment message in an Access-Challenge, which devices show more readily than a
     /// reject's; any answer to it is rejected, and the user logs in again after enrolling.
     public var enrollChallenge: Bool
+    /// The Duo Web prompt of an `iframe` section (nil for the others).
+    public var webPrompt: WebPrompt?
     /// Shown in push notifications as the application's name (`pushinfo`), when set.
     public var pushInfo: String?
     /// Limits on failed primary attempts and pushes, per user and per client address.
@@ -69,6 +74,7 @@ public struct SectionPolicy: Sendable {
         challengeAttempts: Int = 3,
         promptFormat: PromptFormat = .console,
         enrollChallenge: Bool = true,
+        webPrompt: WebPrompt? = nil,
         pushInfo: String? = nil,
         limits: LoginLimits = LoginLimits()
     ) {
@@ -85,6 +91,7 @@ public struct SectionPolicy: Sendable {
         self.challengeAttempts = max(1, challengeAttempts)
         self.promptFormat = promptFormat
         self.enrollChallenge = enrollChallenge
+        self.webPrompt = webPrompt
         self.pushInfo = pushInfo
         self.limits = limits
     }
