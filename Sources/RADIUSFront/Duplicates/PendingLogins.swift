@@ -61,6 +61,8 @@ public struct PendingLogins<Waiter: Sendable>: Sendable {
     }
 
     public var count: Int { entries.count }
+    /// Logins waiting on another's decision.
+    public private(set) var followers = 0
 
     /// A login starts. It joins a pending identical one that started at most `window` ago.
     public mutating func begin(_ key: Key, waiter: Waiter, window: Duration, now: ContinuousClock.Instant) -> Begin {
@@ -68,6 +70,7 @@ public struct PendingLogins<Waiter: Sendable>: Sendable {
             guard entry.started.duration(to: now) <= window, entry.waiters.count < followersPerLogin else { return .alone }
             entry.waiters.append(waiter)
             entries[key] = entry
+            followers += 1
             return .joined
         }
         guard entries.count < capacity else { return .alone }
@@ -81,6 +84,7 @@ public struct PendingLogins<Waiter: Sendable>: Sendable {
     public mutating func finish(_ key: Key, leader: UInt64) -> [Waiter] {
         guard let entry = entries[key], entry.leader == leader else { return [] }
         entries[key] = nil
+        followers -= entry.waiters.count
         return entry.waiters
     }
 }

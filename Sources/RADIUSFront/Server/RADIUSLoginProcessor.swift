@@ -86,6 +86,9 @@ public final class RADIUSLoginProcessor: Sendable {
         return outcome
     }
 
+    /// Logins waiting on an identical one's decision (``PendingLogins``), for metrics and tests.
+    public var loginsWaitingOnAnother: Int { pending.withLock { $0.followers } }
+
     /// Decides a login without State, joining an identical one in progress when the section
     /// allows it (``PendingLogins``). Only a login with the user's address can join or be joined.
     private func decideNew(
