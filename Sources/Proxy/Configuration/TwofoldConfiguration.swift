@@ -252,8 +252,11 @@ struct TwofoldConfiguration: Sendable {
         "delimited_password_length", "exempt_username_N", "exempt_ou_N", "client", "radius_ip_N", "radius_secret_N", "port",
         "interface", "require_message_authenticator", "client_ip_attr", "pass_through_attr_names", "pass_through_all", "max_failed_primary_per_user",
         "max_failed_primary_per_address", "failed_primary_window", "max_pushes_per_user", "push_window", "max_challenge_answers",
-        "join_pending_push_window", "prompt_format", "enroll_challenge", "type", "iframe_script_uri", "script_inject", "akey",
+        "join_pending_push_window",
     ]
+    /// Keys only some section types take.
+    static let challengeServerKeys = ["prompt_format", "enroll_challenge"]
+    static let iframeServerKeys = ["type", "iframe_script_uri", "script_inject", "akey"]
 
     /// The `[radius_server_iframe]` types of the reference; twofold serves `juniper`.
     static let iframeTypes = [
@@ -406,7 +409,8 @@ struct TwofoldConfiguration: Sendable {
             clients: radiusClients, requireMessageAuthenticator: requireMessageAuthenticator, clientIPAttribute: clientIPAttribute,
             joinPendingWindow: .seconds(joinWindow), line: reader.section.line, passThroughNames: passThroughNames,
             passThroughAll: passThroughAll)
-        try reader.unknownKeys(valid: radiusServerKeys)
+        let modeKeys = mode == .challenge ? challengeServerKeys : mode == .iframe ? iframeServerKeys : []
+        try reader.unknownKeys(valid: radiusServerKeys + modeKeys)
         return server
     }
 }
