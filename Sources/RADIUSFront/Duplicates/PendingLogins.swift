@@ -5,7 +5,7 @@
 ///
 /// RFC 5080's duplicate detection (``DuplicateCache``) only recognises a retransmit by its
 /// Identifier and Request Authenticator; this table recognises the same login by what it asks:
-/// section, device, the user's address, the normalised user name and the password, which the caller
+/// section, device, the user's address, the user name as sent and the password, which the caller
 /// gives as a keyed digest (never the password itself). A different password never rides on
 /// another login's push.
 ///
@@ -18,6 +18,7 @@ public struct PendingLogins<Waiter: Sendable>: Sendable {
         /// The user's own address (`client_ip_attr`). Required: without it, two people behind one
         /// device who know the same password could not be told apart.
         public var userAddress: String
+        /// The user name as sent.
         public var user: String
         /// A keyed digest of the password (HMAC with a key that never leaves the process).
         public var passwordDigest: [UInt8]

@@ -99,7 +99,9 @@ public final class RADIUSLoginProcessor: Sendable {
         }
         let digest = HMAC<SHA256>.authenticationCode(for: request.password.bytes, using: passwordDigestKey)
         let key = PendingLogins<Waiter>.Key(
-            section: login.sectionIndex, device: login.key.source, userAddress: userAddress, user: request.identity.normalized,
+            // The name as sent, not normalised: a primary may tell `Alice` from `alice`, and a name
+            // it would refuse must not ride on another's accept.
+            section: login.sectionIndex, device: login.key.source, userAddress: userAddress, user: request.identity.raw,
             passwordDigest: Array(digest))
         let now = clock()
         var role = PendingLogins<Waiter>.Begin.alone
