@@ -160,32 +160,12 @@ import Testing
 
 /// The pyrad side of the interop tests, as one Python script with two modes.
 enum PyradScript {
-    static let dictionary = """
-        ATTRIBUTE User-Name 1 string
-        ATTRIBUTE User-Password 2 string encrypt=1
-        ATTRIBUTE NAS-IP-Address 4 ipaddr
-        ATTRIBUTE Reply-Message 18 string
-        ATTRIBUTE State 24 octets
-        ATTRIBUTE Class 25 octets
-        ATTRIBUTE Vendor-Specific 26 octets
-        ATTRIBUTE Session-Timeout 27 integer
-        ATTRIBUTE Calling-Station-Id 31 string
-        ATTRIBUTE NAS-Identifier 32 string
-        ATTRIBUTE Proxy-State 33 octets
-        ATTRIBUTE Message-Authenticator 80 octets
-        VENDOR Juniper 2636
-        BEGIN-VENDOR Juniper
-        ATTRIBUTE Juniper-Local-User-Name 1 string
-        END-VENDOR Juniper
-
-        """
-
     static let script = #"""
         import json, socket, sys
         from pyrad.dictionary import Dictionary
         from pyrad import packet
 
-        mode, port, secret, dictionary = sys.argv[1], int(sys.argv[2]), sys.argv[3].encode(), Dictionary(sys.argv[4])
+        mode, port, secret, dictionary = sys.argv[1], int(sys.argv[2]), sys.argv[3].encode(), Dictionary(sys.argv[-1])
 
         if mode == "client":
             request = packet.AuthPacket(code=packet.AccessRequest, id=5, secret=secret, dict=dictionary)
@@ -208,7 +188,7 @@ enum PyradScript {
                 "first_attribute": raw[20],
             }))
         elif mode == "parse":
-            raw_request, raw_reply = bytes.fromhex(sys.argv[5]), bytes.fromhex(sys.argv[6])
+            raw_request, raw_reply = bytes.fromhex(sys.argv[4]), bytes.fromhex(sys.argv[5])
             request = packet.AuthPacket(packet=raw_request, secret=secret, dict=dictionary)
             reply = request.CreateReply(packet=raw_reply)
             print(json.dumps({
@@ -224,14 +204,6 @@ enum PyradScript {
     static func run(mode: String, port: Int, secret: String, extra: [String] = []) async throws
         -> (status: Int32, stdout: String, stderr: String)
     {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("twofold-pyrad-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let scriptURL = folder.appendingPathComponent("pyrad_peer.py")
-        let dictionaryURL = folder.appendingPathComponent("dictionary")
-        try script.write(to: scriptURL, atomically: true, encoding: .utf8)
-        try dictionary.write(to: dictionaryURL, atomically: true, encoding: .utf8)
-        return try await PeerProcess.run(
-            try Peers.python(), [scriptURL.path, mode, String(port), secret, dictionaryURL.path] + extra, timeout: .seconds(30))
+        try await Pyrad.run(script: script, arguments: [mode, String(port), secret] + extra)
     }
 }

@@ -70,10 +70,10 @@ import Glibc
         return Running(sim: sim, proxy: proxy, port: port, folder: folder)
     }
 
-    static func radclient(_ user: String, _ password: String, port: Int) async throws -> (status: Int32, stdout: String, stderr: String) {
+    static func radclient(_ user: String, _ password: String, port: Int, attributes: String = "") async throws -> (status: Int32, stdout: String, stderr: String) {
         try await PeerProcess.run(
             try Peers.tool("radclient"), ["-x", "-r", "1", "-t", "15", "127.0.0.1:\(port)", "auth", secret],
-            stdin: Data("User-Name = \"\(user)\", User-Password = \"\(password)\", Message-Authenticator = 0x00".utf8),
+            stdin: Data("User-Name = \"\(user)\", User-Password = \"\(password)\", Message-Authenticator = 0x00\(attributes)".utf8),
             timeout: .seconds(30))
     }
 
@@ -181,6 +181,157 @@ import Glibc
         await running.sim.stop()
         let events = try String(contentsOf: running.folder.appendingPathComponent("authevents.log"), encoding: .utf8)
         #expect(events.contains("\"dn\": \"uid=alice,ou=people,dc=example,dc=com\""))
+    }
+
+    /// The same user logging in again from the same place while the first push is pending joins
+    /// it: one Duo auth call, both answered. Another factor, or no user address, is a login of its own.
+    @Test(.enabled(if: Peers.shouldRun("radclient")), .timeLimit(.minutes(2)))
+    func anIdenticalLoginJoinsThePendingPush() async throws {
+        let running = try await Self.start(extra: "max_pushes_per_user=20")
+        defer { try? FileManager.default.removeItem(at: running.folder) }
+        let fromLaptop = ", Calling-Station-Id = \"198.51.100.7\""
+        func auths() -> Int { running.sim.stats().users["slow"]?.auth ?? 0 }
+
+        async let first = Self.radclient("slow", "push", port: running.port, attributes: fromLaptop)
+        try await Wait.until("the first push is pending", timeout: .seconds(15)) { auths() == 1 }
+        async let second = Self.radclient("slow", "push", port: running.port, attributes: fromLaptop)
+        let answers = try await [first, second]
+        for answer in answers { #expect(answer.stdout.contains("Received Access-Accept"), "\(answer.stdout)\n\(running.proxy.transcript)") }
+        #expect(auths() == 1)
+        #expect(running.proxy.standardError.contains("decision of an identical one in progress"))
+
+        // A different password (here the factor) never rides on the pending push.
+        async let push = Self.radclient("slow", "push", port: running.port, attributes: fromLaptop)
+        try await Wait.until("the push is pending", timeout: .seconds(15)) { auths() == 2 }
+        async let phone = Self.radclient("slow", "phone", port: running.port, attributes: fromLaptop)
+        _ = try await [push, phone]
+        #expect(auths() == 3)
+
+        // Without the user's address two logins cannot be told apart: no joining.
+        async let bare = Self.radclient("slow", "push", port: running.port)
+        try await Wait.until("the push is pending", timeout: .seconds(15)) { auths() == 4 }
+        async let bareAgain = Self.radclient("slow", "push", port: running.port)
+        for answer in try await [bare, bareAgain] { #expect(answer.stdout.contains("Received Access-Accept")) }
+        #expect(auths() == 5)
+        await running.proxy.stop(grace: .seconds(25))
+        await running.sim.stop()
+    }
+
+    /// One Access-Request from pyrad: the reply's code, whether pyrad verified its Response
+    /// Authenticator and Message-Authenticator, its Reply-Messages joined, and its State.
+    struct PyradReply {
+        var code: Int
+        var verified: Bool
+        var firstAttribute: Int
+        var message: String
+        var state: String?
+    }
+
+    static let pyradLogin = #"""
+        import json, socket, sys
+        from pyrad.dictionary import Dictionary
+        from pyrad import packet
+
+        port, secret, user, password, state = int(sys.argv[1]), sys.argv[2].encode(), sys.argv[3], sys.argv[4], sys.argv[5]
+        dictionary = Dictionary(sys.argv[-1])
+        request = packet.AuthPacket(code=packet.AccessRequest, secret=secret, dict=dictionary)
+        request["User-Name"] = user
+        request["User-Password"] = request.PwCrypt(password)
+        request["Calling-Station-Id"] = "198.51.100.7"
+        if state:
+            request["State"] = bytes.fromhex(state)
+        request.add_message_authenticator()
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.settimeout(20)
+        sock.sendto(request.RequestPacket(), ("127.0.0.1", port))
+        raw = sock.recv(4096)
+        reply = request.CreateReply(packet=raw)
+        print(json.dumps({
+            "code": reply.code,
+            "verified": bool(request.VerifyReply(reply, raw, enforce_ma=True)),
+            "first_attribute": raw[20],
+            "message": "".join(reply["Reply-Message"]) if "Reply-Message" in reply else "",
+            "state": reply["State"][0].hex() if "State" in reply else None,
+        }))
+        """#
+
+    static func pyrad(_ user: String, _ password: String, state: String? = nil, port: Int) async throws -> PyradReply {
+        let result = try await Pyrad.run(script: pyradLogin, arguments: [String(port), secret, user, password, state ?? ""])
+        guard result.status == 0, let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] else {
+            throw PeerMissing(peer: "a pyrad reply: \(result.stdout) \(result.stderr)")
+        }
+        return PyradReply(
+            code: json["code"] as? Int ?? 0, verified: json["verified"] as? Bool ?? false, firstAttribute: json["first_attribute"] as? Int ?? 0,
+            message: json["message"] as? String ?? "", state: json["state"] as? String)
+    }
+
+    /// pyrad as the device of a `radius_server_challenge`: every reply verified by pyrad
+    /// (Message-Authenticator first), a menu answered, a denied push, a user who must enroll.
+    @Test(.enabled(if: Peers.shouldRunPython), .timeLimit(.minutes(2)))
+    func pyradThroughTheBinaryWithAChallengeSection() async throws {
+        let running = try await Self.start(
+            mode: "radius_server_challenge", extra: "client=duo_only_client\nprompt_format=short\nfactors=push,phone,sms,passcode", sections: "[duo_only_client]")
+        defer { try? FileManager.default.removeItem(at: running.folder) }
+
+        let menu = try await Self.pyrad("alice", "password", port: running.port)
+        #expect(menu.code == 11 && menu.verified && menu.firstAttribute == 80, "\(menu)\n\(running.proxy.transcript)")
+        #expect(menu.message == "Choose a secondary factor from ('push1', 'phone1', 'sms1') or enter passcode:")
+        let accepted = try await Self.pyrad("alice", "push1", state: try #require(menu.state), port: running.port)
+        #expect(accepted.code == 2 && accepted.verified && accepted.firstAttribute == 80, "\(accepted)")
+
+        let bobMenu = try await Self.pyrad("bob", "password", port: running.port)
+        let rejected = try await Self.pyrad("bob", "1", state: try #require(bobMenu.state), port: running.port)
+        #expect(rejected.code == 3 && rejected.verified && rejected.firstAttribute == 80, "\(rejected)")
+        // The State is single use.
+        let replayed = try await Self.pyrad("alice", "push1", state: try #require(menu.state), port: running.port)
+        #expect(replayed.code == 3 && replayed.verified)
+
+        let enroll = try await Self.pyrad("newbie", "password", port: running.port)
+        #expect(enroll.code == 11 && enroll.verified, "\(enroll)")
+        #expect(enroll.message.contains("https://127.0.0.1/portal/enroll?code=simulated"), "\(enroll.message)")
+        let afterEnroll = try await Self.pyrad("newbie", "1", state: try #require(enroll.state), port: running.port)
+        #expect(afterEnroll.code == 3 && afterEnroll.message == "Please complete the enrollment process and login again")
+        #expect(running.sim.stats().users["alice"]?.auth == 1)
+        #expect(running.sim.stats().users["newbie"]?.auth ?? 0 == 0)
+        await running.proxy.stop(grace: .seconds(25))
+        #expect(running.proxy.terminationStatus == 0)
+        await running.sim.stop()
+    }
+
+    /// The Juniper iframe round trip through the binary: the challenge carries a Duo Web request;
+    /// the test plays Duo's frame (an AUTH cookie signed with the secret key) and types its answer
+    /// back with the State, as the Juniper page's script does.
+    @Test(.enabled(if: Peers.shouldRunPython), .timeLimit(.minutes(2)))
+    func theIframeRoundTripThroughTheBinary() async throws {
+        let running = try await Self.start(
+            mode: "radius_server_iframe", extra: "client=duo_only_client\ntype=juniper", sections: "[duo_only_client]")
+        defer { try? FileManager.default.removeItem(at: running.folder) }
+
+        func frameAnswer(_ challenge: PyradReply, user: String) throws -> String {
+            let start = try #require(challenge.message.range(of: "Duo_Init('"))
+            let request = challenge.message[start.upperBound...].prefix { $0 != "'" }
+            #expect(request.hasPrefix("TX|"))
+            return try DuoWeb.signedCookie(
+                prefix: DuoWeb.authenticationPrefix, key: Self.skey, username: user, integrationKey: Self.ikey,
+                now: Int64(Date().timeIntervalSince1970), lifetime: 300)
+        }
+
+        let challenge = try await Self.pyrad("alice", "password", port: running.port)
+        #expect(challenge.code == 11 && challenge.verified && challenge.firstAttribute == 80, "\(challenge)\n\(running.proxy.transcript)")
+        #expect(challenge.message.hasPrefix("<script src='https://127.0.0.1:\(running.sim.port)/frame/hosted/Duo-Juniper-v1.js'></script>"))
+        let accepted = try await Self.pyrad("alice", try frameAnswer(challenge, user: "alice"), state: challenge.state, port: running.port)
+        #expect(accepted.code == 2 && accepted.verified, "\(accepted)\n\(running.proxy.transcript)")
+
+        // Duo's answer for another user does not let alice in.
+        let second = try await Self.pyrad("alice", "password", port: running.port)
+        let rejected = try await Self.pyrad("alice", try frameAnswer(second, user: "bob"), state: second.state, port: running.port)
+        #expect(rejected.code == 3 && rejected.verified && rejected.message == "Invalid login from iframe", "\(rejected)")
+        // Preauth ran for each login (failmode applies there); the frame itself never calls auth.
+        #expect(running.sim.stats().users["alice"]?.preauth == 2)
+        #expect(running.sim.stats().users["alice"]?.auth ?? 0 == 0)
+        await running.proxy.stop(grace: .seconds(25))
+        #expect(running.proxy.terminationStatus == 0)
+        await running.sim.stop()
     }
 
     @Test(.timeLimit(.minutes(2)))

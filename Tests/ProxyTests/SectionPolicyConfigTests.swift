@@ -25,6 +25,18 @@ import Testing
         #expect(policy.limits == LoginLimits())
     }
 
+    @Test func promptFormatAndEnrollChallengeBelongToChallengeSections() throws {
+        let (policy, _) = try Self.read("ikey=DIXXXXXXXXXXXXXXXXXX\nprompt_format=HTML\nenroll_challenge=false\n", mode: .challenge)
+        #expect(policy.promptFormat == .html)
+        #expect(!policy.enrollChallenge)
+        let (defaults, _) = try Self.read("ikey=DIXXXXXXXXXXXXXXXXXX\n", mode: .challenge)
+        #expect(defaults.promptFormat == .console && defaults.enrollChallenge)
+        #expect(throws: ConfigError.self) { try Self.read("ikey=DIXXXXXXXXXXXXXXXXXX\nprompt_format=fancy\n", mode: .challenge) }
+        // On another section the option is unread, so reported as unknown.
+        let (_, reader) = try Self.read("ikey=DIXXXXXXXXXXXXXXXXXX\nprompt_format=html\n")
+        #expect(throws: ConfigError.self) { try reader.unknownKeys(valid: []) }
+    }
+
     @Test func everyOption() throws {
         let (policy, reader) = try Self.read("""
             ikey=DIXXXXXXXXXXXXXXXXXX

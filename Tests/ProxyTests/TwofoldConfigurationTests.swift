@@ -71,9 +71,44 @@ import Testing
         #expect(Self.error(server + "radius_ip_1=192.0.2.1\nradius_secret_1=0123456789abcdef\nclient=duo_only_client\n") == "/c.cfg:8: [radius_server_duo_only] client: a duo-only section has no primary (remove this line)")
         #expect(Self.error("[radius_server_auto]\nikey=DI\nskey=s\napi_host=h\nclient=ad_client\nradius_ip_1=192.0.2.1\nradius_secret_1=0123456789abcdef\n") == "/c.cfg:5: [radius_server_auto] client: names no client section (add the [ad_client] section)")
         #expect(Self.error("[radius_srever_auto]\n")?.hasPrefix("/c.cfg:1: [radius_srever_auto] is not a section twofold knows") == true)
+        #expect(Self.error("[radius_server_challenge]\nikey=DI\nprompt_format=fancy\n") == "/c.cfg:3: [radius_server_challenge] prompt_format: 'fancy' is not valid (choose one of console, html, short)")
         #expect(Self.error("[ldap_server_auto]\n")?.hasPrefix("/c.cfg:1: [ldap_server_auto] is not supported by this version of twofold yet") == true)
         #expect(Self.error("[main]\ndebug=true\n") == "/c.cfg: has no server section, so twofold would serve nothing (add a [radius_server_auto] section with ikey, skey, api_host, client, radius_ip_1 and radius_secret_1)")
         #expect(Self.error("[radius_client]\nsecret=s\n[radius_server_auto]\n")?.hasPrefix("/c.cfg:1: [radius_client] host: ") == true)
+    }
+
+    static let iframe = """
+        [duo_only_client]
+        [radius_server_iframe]
+        ikey=DIXXXXXXXXXXXXXXXXXX
+        skey=deadbeefdeadbeefdeadbeefdeadbeefdeadbeef
+        api_host=api-xxxxxxxx.duosecurity.com
+        client=duo_only_client
+        radius_ip_1=192.0.2.10
+        radius_secret_1=juniper-secret-0123456789
+
+        """
+
+    @Test func anIframeSectionForJuniper() throws {
+        let configuration = try TwofoldConfiguration.parse(Self.iframe + "type=Juniper\njoin_pending_push_window=0\n", path: "/c.cfg")
+        let server = configuration.radiusServers[0]
+        #expect(server.policy.mode == .iframe)
+        #expect(server.joinPendingWindow == .zero)
+        let prompt = try #require(server.policy.webPrompt)
+        #expect(prompt.scriptURI == "https://api-xxxxxxxx.duosecurity.com/frame/hosted/Duo-Juniper-v1.js")
+        #expect(prompt.applicationKey.count == 40)
+        #expect(!"\(prompt)".contains(prompt.applicationKey) && !"\(prompt)".contains("deadbeef"))
+        let custom = try TwofoldConfiguration.parse(
+            Self.iframe + "type=juniper\nakey=0123456789012345678901234567890123456789xyz\niframe_script_uri=https://vpn.example/duo.js\n",
+            path: "/c.cfg")
+        #expect(custom.radiusServers[0].policy.webPrompt?.applicationKey == "0123456789012345678901234567890123456789xyz")
+        #expect(custom.radiusServers[0].policy.webPrompt?.prompt(signedRequest: "SIG") == "<script src='https://vpn.example/duo.js'></script><script>Duo_Init('SIG', 'api-xxxxxxxx.duosecurity.com');</script>")
+
+        #expect(Self.error(Self.iframe) == "/c.cfg:2: [radius_server_iframe] type: is required (the device the Duo frame is shown on: type=juniper)")
+        #expect(Self.error(Self.iframe + "type=f5\n") == "/c.cfg:9: [radius_server_iframe] type: 'f5' is not supported by twofold yet (twofold serves type=juniper; for other devices use [radius_server_challenge] or [radius_server_auto])")
+        #expect(Self.error(Self.iframe + "type=juniper\nakey=short\n")?.hasPrefix("/c.cfg:10: [radius_server_iframe] akey: is shorter than 40 characters") == true)
+        #expect(Self.error(Self.iframe.replacingOccurrences(of: "skey=deadbeefdeadbeefdeadbeefdeadbeefdeadbeef", with: "skey=short") + "type=juniper\n")
+            == "/c.cfg:4: [radius_server_iframe] skey: cannot sign a Duo Web request: secret key has 5 characters, expected 40")
     }
 
     @Test func passThroughOnTheServerSectionGoesToItsRADIUSClient() throws {

@@ -57,6 +57,13 @@ public struct LoginContinuation: Sendable, Hashable, Codable {
         case upstreamChallenge(state: [UInt8])
         /// The primary factor passed; the answer is a menu number, a factor name or a passcode.
         case secondFactor(menu: [MenuEntry])
+        /// The user must enroll first (`enroll_challenge`): every answer is rejected.
+        case enrollment
+        /// The Duo Web frame was sent (`radius_server_iframe`); the answer is its signed response.
+        /// `applicationCookie` is the request's APP cookie, so that an answer that carries only
+        /// Duo's AUTH cookie (a whole response is longer than User-Password's 128 octets for most
+        /// names) can be verified as the whole response.
+        case webPrompt(applicationCookie: String)
     }
 
     /// One choice of a challenge menu: a factor and, when known, the Duo device it goes to.

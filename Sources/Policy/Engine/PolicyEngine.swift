@@ -158,6 +158,14 @@ public struct PolicyEngine: Sendable {
             case .failure(let message):
                 return retryOrReject(continuation, request, reason: message.text)
             }
+
+        case .webPrompt(let applicationCookie):
+            return webPromptAnswer(continuation, applicationCookie: applicationCookie, answer: answer, request: request)
+
+        case .enrollment:
+            return finishSecondary(
+                request, .reject, PolicyMessages.enrollThenLogInAgain, reason: "answer to an enrollment challenge",
+                dn: continuation.distinguishedName)
         }
     }
 
@@ -211,9 +219,11 @@ public struct PolicyEngine: Sendable {
             case .deny(let message):
                 return finishSecondary(request, .reject, message, reason: "Duo preauth deny", dn: accept.distinguishedName)
             case .enroll(let message, let portalURL):
-                return finishSecondary(
-                    request, .reject, PolicyMessages.enroll(message, portalURL: portalURL), reason: "Duo preauth enroll",
-                    dn: accept.distinguishedName)
+                let text = PolicyMessages.enroll(message, portalURL: portalURL)
+                if section.mode == .challenge, section.enrollChallenge {
+                    return enrollmentChallenge(request, text, dn: accept.distinguishedName)
+                }
+                return finishSecondary(request, .reject, text, reason: "Duo preauth enroll", dn: accept.distinguishedName)
             case .auth(let userDevices, _):
                 devices = userDevices
             }
@@ -232,6 +242,9 @@ public struct PolicyEngine: Sendable {
         if section.mode == .challenge {
             return challenge(request, after: accept, menu: Self.menu(factors: section.factors, devices: devices))
         }
+        if section.mode == .iframe, let webPrompt = section.webPrompt {
+            return webPromptChallenge(request, after: accept, webPrompt)
+        }
         switch section.factors[0] {
         case .auto: return await auth(request, after: accept, factor: .auto, device: "auto", continuation: nil)
         case .push: return await auth(request, after: accept, factor: .push, device: "auto", continuation: nil)
@@ -245,8 +258,76 @@ public struct PolicyEngine: Sendable {
         let continuation = LoginContinuation(
             username: request.identity.raw, stage: .secondFactor(menu: menu), distinguishedName: accept.distinguishedName,
             passThrough: LoginContinuation.store(accept.passThroughAttributes), attemptsLeft: section.challengeAttempts)
-        let prompt = menu.isEmpty ? PolicyMessages.passcodePrompt : PolicyMessages.menu(username: request.identity.raw, entries: menu)
+        let prompt = PolicyMessages.challengePrompt(username: request.identity.raw, entries: menu, format: section.promptFormat)
         return .challenge(.init(prompt: prompt, continuation: continuation, attributes: []))
+    }
+
+    /// `radius_server_iframe`: the challenge carries a Duo Web `sig_request` for the user's Duo name.
+    private func webPromptChallenge(_ request: LoginRequest, after accept: PrimaryAccept, _ webPrompt: WebPrompt) -> Decision {
+        let signed: String
+        do {
+            signed = try DuoWeb.signRequest(
+                integrationKey: section.integrationKey, secretKey: webPrompt.secretKey, applicationKey: webPrompt.applicationKey,
+                username: request.identity.duoUsername, now: Int64(clock.wall()))
+        } catch {
+            // The keys were checked when the configuration was read; a name Duo Web cannot carry
+            // (one with '|') remains.
+            return finishSecondary(
+                request, .reject, PolicyMessages.duoRefused, reason: "Duo Web request not signed: \(error.diagnostic)",
+                dn: accept.distinguishedName)
+        }
+        let applicationCookie = String(signed.split(separator: ":", maxSplits: 1).last ?? "")
+        let continuation = LoginContinuation(
+            username: request.identity.raw, stage: .webPrompt(applicationCookie: applicationCookie),
+            distinguishedName: accept.distinguishedName, passThrough: LoginContinuation.store(accept.passThroughAttributes),
+            attemptsLeft: 1)
+        return .challenge(.init(prompt: webPrompt.prompt(signedRequest: signed), continuation: continuation, attributes: []))
+    }
+
+    /// The answer to the Duo Web frame: Duo's signed response (URL-encoded or not, with or without
+    /// our APP cookie), accepted only when it vouches for this login's user.
+    private func webPromptAnswer(
+        _ continuation: LoginContinuation, applicationCookie: String, answer: Password, request: LoginRequest
+    ) -> Decision {
+        let accept = PrimaryAccept(distinguishedName: continuation.distinguishedName, passThroughAttributes: continuation.passThroughAttributes)
+        guard let webPrompt = section.webPrompt else {
+            return finishSecondary(request, .reject, PolicyMessages.webPromptInvalid, reason: "this section sends no Duo Web frame")
+        }
+        var response = answer.text.map { $0.removingPercentEncoding ?? $0 } ?? ""
+        response = response.trimmingCharacters(in: .whitespaces)
+        if !response.contains(":") { response += ":" + applicationCookie }
+        let checked = DuoWeb.checkResponse(
+            response, expecting: .authentication, integrationKey: section.integrationKey, secretKey: webPrompt.secretKey,
+            applicationKey: webPrompt.applicationKey, now: Int64(clock.wall()))
+        switch checked {
+        case .success(let user) where user == request.identity.duoUsername:
+            return finishSecondary(
+                request, .accept(accept, withoutSecondFactor: false), PolicyMessages.webPromptValid, reason: "Duo Web response verified",
+                dn: continuation.distinguishedName)
+        case .success(let user):
+            return finishSecondary(
+                request, .reject, PolicyMessages.webPromptInvalid, reason: "Duo Web response for another user (\(user))",
+                dn: continuation.distinguishedName)
+        case .failure(let error):
+            return finishSecondary(
+                request, .reject, PolicyMessages.webPromptInvalid, reason: "Duo Web response refused: \(error.diagnostic)",
+                dn: continuation.distinguishedName)
+        }
+    }
+
+    /// `enroll_challenge`: the enrollment message in a challenge. The login is over for Duo (the
+    /// auth event says rejected); the answer, whatever it is, is rejected.
+    private func enrollmentChallenge(_ request: LoginRequest, _ text: String, dn: String?) -> Decision {
+        emit(request, .secondary, .reject, text, dn: dn)
+        logger.info(
+            "login sent to enrollment",
+            metadata: [
+                "section": "\(section.name)", "user": "\(request.identity.raw)", "client": "\(request.clientAddress ?? "-")",
+                "stage": "duo", "reason": "Duo preauth enroll; enrollment challenge",
+            ])
+        let continuation = LoginContinuation(
+            username: request.identity.raw, stage: .enrollment, distinguishedName: dn, passThrough: [], attemptsLeft: 1)
+        return .challenge(.init(prompt: text, continuation: continuation, attributes: []))
     }
 
     /// The Duo auth call. `continuation` is set when this answers a challenge: a wrong passcode
@@ -292,12 +373,9 @@ public struct PolicyEngine: Sendable {
         }
         var next = continuation
         next.attemptsLeft -= 1
-        let menuPrompt: String
-        if case .secondFactor(let menu) = continuation.stage, !menu.isEmpty {
-            menuPrompt = PolicyMessages.menu(username: request.identity.raw, entries: menu)
-        } else {
-            menuPrompt = PolicyMessages.passcodePrompt
-        }
+        var menu: [LoginContinuation.MenuEntry] = []
+        if case .secondFactor(let entries) = continuation.stage { menu = entries }
+        let menuPrompt = PolicyMessages.challengePrompt(username: request.identity.raw, entries: menu, format: section.promptFormat)
         let text = prompt.map { "\($0)\n\n\(menuPrompt)" } ?? menuPrompt
         return .challenge(.init(prompt: text, continuation: next, attributes: []))
     }

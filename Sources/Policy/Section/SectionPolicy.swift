@@ -18,6 +18,9 @@ public struct SectionPolicy: Sendable {
         case duoOnly
         /// `radius_server_challenge`: the password alone, then a challenge asks for the factor.
         case challenge
+        /// `radius_server_iframe`: the password alone, then a challenge carries Duo's Web v2
+        /// frame (``SectionPolicy/webPrompt``) and the answer is its signed response.
+        case iframe
     }
 
     /// The section's name as written (`radius_server_auto2`), for logs and auth events.
@@ -44,6 +47,14 @@ public struct SectionPolicy: Sendable {
     public var exemptOrganizationalUnits: [LDAPDN]
     /// How many answers a challenge accepts before the login is rejected (passcode guessing).
     public var challengeAttempts: Int
+    /// `prompt_format` of `radius_server_challenge`: how the menu is written.
+    public var promptFormat: PromptFormat
+    /// `enroll_challenge` of `radius_server_challenge` (default true): a user who must enroll gets
+    /// the enrollment message in an Access-Challenge, which devices show more readily than a
+    /// reject's; any answer to it is rejected, and the user logs in again after enrolling.
+    public var enrollChallenge: Bool
+    /// The Duo Web prompt of an `iframe` section (nil for the others).
+    public var webPrompt: WebPrompt?
     /// Shown in push notifications as the application's name (`pushinfo`), when set.
     public var pushInfo: String?
     /// Limits on failed primary attempts and pushes, per user and per client address.
@@ -61,6 +72,9 @@ public struct SectionPolicy: Sendable {
         exemptUsernames: [String] = [],
         exemptOrganizationalUnits: [LDAPDN] = [],
         challengeAttempts: Int = 3,
+        promptFormat: PromptFormat = .console,
+        enrollChallenge: Bool = true,
+        webPrompt: WebPrompt? = nil,
         pushInfo: String? = nil,
         limits: LoginLimits = LoginLimits()
     ) {
@@ -75,6 +89,9 @@ public struct SectionPolicy: Sendable {
         self.exemptUsernames = Set(exemptUsernames.map { $0.lowercased() })
         self.exemptOrganizationalUnits = exemptOrganizationalUnits
         self.challengeAttempts = max(1, challengeAttempts)
+        self.promptFormat = promptFormat
+        self.enrollChallenge = enrollChallenge
+        self.webPrompt = webPrompt
         self.pushInfo = pushInfo
         self.limits = limits
     }
@@ -87,6 +104,16 @@ public struct SectionPolicy: Sendable {
         else { return false }
         return exemptOrganizationalUnits.contains { entry.hasSuffix($0) }
     }
+}
+
+/// How a challenge menu is written (`prompt_format=console|html|short`).
+public enum PromptFormat: String, Sendable, Hashable, CaseIterable {
+    /// The menu's lines as they are (the reference's default).
+    case console
+    /// The lines HTML-escaped and joined by `<br>`, for devices that show the text in a web page.
+    case html
+    /// One line naming the answers, for devices that show little text.
+    case short
 }
 
 /// A factor a section offers (`factors=auto,push,phone,sms,passcode`).

@@ -198,7 +198,7 @@ final class RunningProxy: Sendable {
                 sectionsByAddress[key, default: []].append(
                     RADIUSServerSection(
                         name: server.policy.name, clients: server.clients, requireMessageAuthenticator: server.requireMessageAuthenticator,
-                        clientIPAttribute: server.clientIPAttribute, engine: engine))
+                        clientIPAttribute: server.clientIPAttribute, joinPendingWindow: server.joinPendingWindow, engine: engine))
             }
 
             for (interface, port) in addressOrder {

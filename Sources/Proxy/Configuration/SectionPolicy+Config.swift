@@ -48,6 +48,14 @@ extension SectionPolicy {
             failedPrimaryPerAddress: perAddress == 0 ? nil : .init(count: perAddress, window: .seconds(window)),
             pushesPerUser: pushes == 0 ? nil : .init(count: pushes, window: .seconds(pushWindow)))
 
+        // Options of radius_server_challenge only; elsewhere they stay unread and are reported.
+        var promptFormat = PromptFormat.console
+        var enrollChallenge = true
+        if mode == .challenge {
+            promptFormat = try reader.choice("prompt_format", default: PromptFormat.console)
+            enrollChallenge = try reader.bool("enroll_challenge", default: true)
+        }
+
         return SectionPolicy(
             name: reader.section.name,
             mode: mode,
@@ -60,6 +68,8 @@ extension SectionPolicy {
             exemptUsernames: try reader.numbered("exempt_username").map(\.entry.value),
             exemptOrganizationalUnits: exemptOUs,
             challengeAttempts: try reader.int("max_challenge_answers", default: 3, in: 1...10)!,
+            promptFormat: promptFormat,
+            enrollChallenge: enrollChallenge,
             limits: limits)
     }
 }

@@ -39,6 +39,8 @@ struct TwofoldConfiguration: Sendable {
         var clients: [RADIUSServerSection.Client]
         var requireMessageAuthenticator: Bool
         var clientIPAttribute: RADIUSAttributeType
+        /// `join_pending_push_window` (seconds, 0 = off).
+        var joinPendingWindow: Duration = RADIUSServerSection.defaultJoinPendingWindow
         var line: Int
         /// `pass_through_attr_names` / `pass_through_all` of the server section, handed to its
         /// `[radius_client]`.
@@ -87,11 +89,12 @@ struct TwofoldConfiguration: Sendable {
             case "radius_server_concat": servers.append((section, .concat))
             case "radius_server_duo_only": servers.append((section, .duoOnly))
             case "radius_server_challenge": servers.append((section, .challenge))
-            case "radius_server_iframe", "ldap_server_auto", "ldap_server_duo_only":
+            case "radius_server_iframe": servers.append((section, .iframe))
+            case "ldap_server_auto", "ldap_server_duo_only":
                 throw ConfigError(
                     path: path, line: section.line, section: section.name, "is not supported by this version of twofold yet",
                     hint: "supported: [main], [ad_client], [radius_client], [local_client], [duo_only_client], [radius_server_auto], [radius_server_concat], "
-                        + "[radius_server_duo_only], [radius_server_challenge]")
+                        + "[radius_server_duo_only], [radius_server_challenge], [radius_server_iframe] (type=juniper)")
             default:
                 throw ConfigError(
                     path: path, line: section.line, section: section.name, "is not a section twofold knows",
@@ -249,12 +252,63 @@ struct TwofoldConfiguration: Sendable {
         "delimited_password_length", "exempt_username_N", "exempt_ou_N", "client", "radius_ip_N", "radius_secret_N", "port",
         "interface", "require_message_authenticator", "client_ip_attr", "pass_through_attr_names", "pass_through_all", "max_failed_primary_per_user",
         "max_failed_primary_per_address", "failed_primary_window", "max_pushes_per_user", "push_window", "max_challenge_answers",
+        "join_pending_push_window",
     ]
+    /// Keys only some section types take.
+    static let challengeServerKeys = ["prompt_format", "enroll_challenge"]
+    static let iframeServerKeys = ["type", "iframe_script_uri", "script_inject", "akey"]
+
+    /// The `[radius_server_iframe]` types of the reference; twofold serves `juniper`.
+    static let iframeTypes = [
+        "array", "barracuda", "citrix", "citrix_netscaler", "citrix_netscaler_rfwebui", "f5", "f5_bigip", "fortinet", "juniper",
+        "paloalto", "sonicwall_sra",
+    ]
+
+    /// `type`, `iframe_script_uri`, `script_inject` as the reference reads them, and twofold's
+    /// `akey` (the Duo Web application key; a random one for the life of the process when absent,
+    /// which is enough since challenges live in the process too).
+    private static func readWebPrompt(
+        _ reader: inout ConfigSectionReader, integrationKey: String, secretKey: String, duo: DuoClientConfiguration
+    ) throws(ConfigError) -> WebPrompt {
+        guard let typeEntry = try reader.entry("type") else {
+            throw ConfigError(path: reader.path, line: reader.section.line, section: reader.section.name, key: "type", "is required",
+                hint: "the device the Duo frame is shown on: type=juniper")
+        }
+        let type = typeEntry.value.lowercased()
+        guard type == "juniper" else {
+            throw reader.error(typeEntry, iframeTypes.contains(type) ? "'\(typeEntry.value)' is not supported by twofold yet" : "'\(typeEntry.value)' is no device type",
+                hint: "twofold serves type=juniper; for other devices use [radius_server_challenge] or [radius_server_auto]")
+        }
+        let host = duo.apiPort == 443 ? duo.apiHost : "\(duo.apiHost):\(duo.apiPort)"
+        let applicationKey: String
+        if let entry = try reader.entry("akey") {
+            guard entry.value.unicodeScalars.count >= DuoWeb.minimumApplicationKeyLength else {
+                throw reader.error(entry, "is shorter than \(DuoWeb.minimumApplicationKeyLength) characters",
+                    hint: "a random secret of 40 or more characters, e.g. from: openssl rand -hex 20")
+            }
+            applicationKey = entry.value
+        } else {
+            var generator = SystemRandomNumberGenerator()
+            applicationKey = (0..<20).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        }
+        let prompt = WebPrompt(
+            secretKey: secretKey, applicationKey: applicationKey, apiHost: host,
+            scriptURI: try reader.string("iframe_script_uri") ?? WebPrompt.juniperScriptURI(apiHost: host),
+            template: try reader.string("script_inject") ?? WebPrompt.juniperTemplate)
+        // Duo Web takes only keys of its lengths: say which one is wrong now rather than at a login.
+        do {
+            _ = try DuoWeb.signRequest(integrationKey: integrationKey, secretKey: secretKey, applicationKey: applicationKey, username: "check", now: 0)
+        } catch {
+            let key = error.kind == .invalidIntegrationKey ? "ikey" : error.kind == .invalidSecretKey ? "skey" : "akey"
+            throw reader.error(key: key, "cannot sign a Duo Web request: \(error.diagnostic)")
+        }
+        return prompt
+    }
 
     private static func readRADIUSServer(
         _ reader: inout ConfigSectionReader, mode: SectionPolicy.Mode, main: Main, clients: [String: Client], warnings: inout [String]
     ) throws(ConfigError) -> RADIUSServer {
-        let policy = try SectionPolicy.read(&reader, mode: mode)
+        var policy = try SectionPolicy.read(&reader, mode: mode)
         let skey = try reader.required("skey", hint: "the secret key of this application in the Duo Admin Panel")
         let apiHost = try reader.required("api_host", hint: "the API hostname of this application, api-XXXXXXXX.duosecurity.com")
         var duo = DuoClientConfiguration(
@@ -272,6 +326,9 @@ struct TwofoldConfiguration: Sendable {
             }
         }
         duo.httpProxy = main.httpProxy
+        if mode == .iframe {
+            policy.webPrompt = try readWebPrompt(&reader, integrationKey: policy.integrationKey, secretKey: skey, duo: duo)
+        }
 
         var clientName: String?
         if mode != .duoOnly {
@@ -343,13 +400,17 @@ struct TwofoldConfiguration: Sendable {
         if !requireMessageAuthenticator {
             warnings.append("\(reader.path): [\(reader.section.name)] require_message_authenticator=false accepts requests without Message-Authenticator: such requests can be forged (BlastRADIUS, CVE-2024-3596); turn it back on once the device sends it")
         }
+        let joinWindow = try reader.int(
+            "join_pending_push_window", default: Int(RADIUSServerSection.defaultJoinPendingWindow.components.seconds), in: 0...300)!
         let server = RADIUSServer(
             policy: policy, duo: duo, client: clientName,
             interface: try reader.string("interface") ?? main.interface ?? "0.0.0.0",
             port: try reader.int("port", default: 1812, in: 1...65_535)!,
             clients: radiusClients, requireMessageAuthenticator: requireMessageAuthenticator, clientIPAttribute: clientIPAttribute,
-            line: reader.section.line, passThroughNames: passThroughNames, passThroughAll: passThroughAll)
-        try reader.unknownKeys(valid: radiusServerKeys)
+            joinPendingWindow: .seconds(joinWindow), line: reader.section.line, passThroughNames: passThroughNames,
+            passThroughAll: passThroughAll)
+        let modeKeys = mode == .challenge ? challengeServerKeys : mode == .iframe ? iframeServerKeys : []
+        try reader.unknownKeys(valid: radiusServerKeys + modeKeys)
         return server
     }
 }

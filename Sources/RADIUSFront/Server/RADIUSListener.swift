@@ -111,6 +111,10 @@ public final class RADIUSListener: Sendable {
         gate.withLock { $0.complete(login.key, reply: outcome.reply, now: .now) }
         if let refusal = outcome.refusal {
             logger.info("request refused", metadata: ["client": "\(login.key.source)", "reason": "\(refusal)"])
+        } else if outcome.joined {
+            logger.info(
+                "login answered with the decision of an identical one in progress (join_pending_push_window)",
+                metadata: ["client": "\(login.key.source)", "id": "\(login.packet.identifier)", "code": "\(outcome.code)"])
         }
         try? await outbound.write(Datagram(remoteAddress: remote, data: ByteBuffer(bytes: outcome.reply)))
     }

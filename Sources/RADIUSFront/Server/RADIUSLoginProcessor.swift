@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Policy
 import RADIUSWire
@@ -8,7 +9,14 @@ import Synchronization
 public final class RADIUSLoginProcessor: Sendable {
     public let sections: [RADIUSServerSection]
     private let challenges: Mutex<ChallengeStates>
+    private let pending = Mutex(PendingLogins<Waiter>())
+    /// Keys the password digests of ``PendingLogins``; never leaves the process.
+    private let passwordDigestKey = SymmetricKey(size: .bits256)
     private let clock: @Sendable () -> ContinuousClock.Instant
+
+    /// A login waiting on an identical one: resumed with its decision, or nil when that decision
+    /// cannot be shared (a challenge: its State is single use) and the login must go on alone.
+    private typealias Waiter = CheckedContinuation<Decision?, Never>
 
     public init(
         sections: [RADIUSServerSection], challenges: ChallengeStates = ChallengeStates(),
@@ -19,13 +27,14 @@ public final class RADIUSLoginProcessor: Sendable {
         self.clock = clock
     }
 
-
     /// What happened, for the listener's log line.
     public struct Outcome: Sendable {
         public var reply: [UInt8]
         public var code: RADIUSCode
         /// Why the request was refused before Policy, if it was.
         public var refusal: String?
+        /// True when the request joined an identical login in progress and got its decision.
+        public var joined = false
     }
 
     public func process(_ login: RADIUSRequestGate.PendingLogin) async -> Outcome {
@@ -60,6 +69,7 @@ public final class RADIUSLoginProcessor: Sendable {
         let binding = ChallengeStates.Binding(client: login.key.source, username: identity.raw, section: section.name)
 
         let decision: Decision
+        var joined = false
         if let state = packet[.state] {
             let now = clock()
             switch challenges.withLock({ $0.redeem(state.value, by: binding, now: now) }) {
@@ -69,9 +79,44 @@ public final class RADIUSLoginProcessor: Sendable {
                 return refuse(login, "challenge answer refused: \(refusal)", message: "This login expired; please start again")
             }
         } else {
-            decision = await section.engine.authenticate(request)
+            (decision, joined) = await decideNew(request, section: section, login: login)
         }
-        return reply(to: login, decision, binding: binding)
+        var outcome = reply(to: login, decision, binding: binding)
+        outcome.joined = joined
+        return outcome
+    }
+
+    /// Logins waiting on an identical one's decision (``PendingLogins``), for metrics and tests.
+    public var loginsWaitingOnAnother: Int { pending.withLock { $0.followers } }
+
+    /// Decides a login without State, joining an identical one in progress when the section
+    /// allows it (``PendingLogins``). Only a login with the user's address can join or be joined.
+    private func decideNew(
+        _ request: LoginRequest, section: RADIUSServerSection, login: RADIUSRequestGate.PendingLogin
+    ) async -> (Decision, joined: Bool) {
+        guard section.joinPendingWindow > .zero, let userAddress = request.clientAddress else {
+            return (await section.engine.authenticate(request), false)
+        }
+        let digest = HMAC<SHA256>.authenticationCode(for: request.password.bytes, using: passwordDigestKey)
+        let key = PendingLogins<Waiter>.Key(
+            // The name as sent, not normalised: a primary may tell `Alice` from `alice`, and a name
+            // it would refuse must not ride on another's accept.
+            section: login.sectionIndex, device: login.key.source, userAddress: userAddress, user: request.identity.raw,
+            passwordDigest: Array(digest))
+        let now = clock()
+        var role = PendingLogins<Waiter>.Begin.alone
+        let shared: Decision? = await withCheckedContinuation { continuation in
+            role = pending.withLock { $0.begin(key, waiter: continuation, window: section.joinPendingWindow, now: now) }
+            if role != .joined { continuation.resume(returning: nil) }
+        }
+        if role == .joined, let shared { return (shared, true) }
+
+        let decision = await section.engine.authenticate(request)
+        if case .lead(let leader) = role {
+            let share: Decision? = if case .challenge = decision { nil } else { decision }
+            for waiter in pending.withLock({ $0.finish(key, leader: leader) }) { waiter.resume(returning: share) }
+        }
+        return (decision, false)
     }
 
     /// The user's address from `client_ip_attr`, when it holds an IP address (Duo's `ipaddr`

@@ -21,16 +21,25 @@ public struct RADIUSServerSection: Sendable {
     public var requireMessageAuthenticator: Bool
     /// `client_ip_attr`: the attribute holding the user's address, sent to Duo as `ipaddr`.
     public var clientIPAttribute: RADIUSAttributeType
+    /// `join_pending_push_window`: a login identical to one in progress (same device, user
+    /// address, user and password) that arrives within this time of its start waits for that
+    /// login's decision instead of sending a second push. Zero turns joining off.
+    public var joinPendingWindow: Duration
     public var engine: PolicyEngine
+
+    /// The default `join_pending_push_window`: about as long as devices resend a request.
+    public static let defaultJoinPendingWindow: Duration = .seconds(30)
 
     public init(
         name: String, clients: [Client], requireMessageAuthenticator: Bool = true,
-        clientIPAttribute: RADIUSAttributeType = .callingStationID, engine: PolicyEngine
+        clientIPAttribute: RADIUSAttributeType = .callingStationID, joinPendingWindow: Duration = defaultJoinPendingWindow,
+        engine: PolicyEngine
     ) {
         self.name = name
         self.clients = clients
         self.requireMessageAuthenticator = requireMessageAuthenticator
         self.clientIPAttribute = clientIPAttribute
+        self.joinPendingWindow = joinPendingWindow
         self.engine = engine
     }
 }
