@@ -1,7 +1,7 @@
 import ArgumentParser
 
 /// The `twofold` command: a two-factor authentication proxy for RADIUS and LDAP.
-@main
+/// (`main.swift` starts it.)
 struct Twofold: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "twofold",
