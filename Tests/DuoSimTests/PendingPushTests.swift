@@ -13,8 +13,10 @@ import Testing
             let txids = try await withThrowingTaskGroup(of: String.self) { group in
                 for _ in 0..<1000 {
                     group.addTask {
+                        // Queued behind 16 connections: a loaded machine needs more than the default 10 s.
                         let answer = try await sim.send(sim.signed(.POST, "/auth/v2/auth",
-                                                                   ["username": "held", "factor": "push", "async": "1"]))
+                                                                   ["username": "held", "factor": "push", "async": "1"]),
+                                                        timeout: .seconds(40))
                         return answer.response["txid"] as? String ?? ""
                     }
                 }
