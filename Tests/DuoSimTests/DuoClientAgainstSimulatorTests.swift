@@ -118,10 +118,10 @@ import Testing
 
     @Test(.timeLimit(.minutes(1)))
     func aLongPollOutlastsApiTimeoutAndIsNotRepeated() async throws {
-        // slow approves after 2.5 s; api_timeout is 1 s. Duo holds the second auth_status until
+        // steady approves after 8 s; api_timeout is 1 s. Duo holds the second auth_status until
         // the answer: that wait belongs to the authentication's deadline, not to api_timeout.
         try await Self.withClient(configure: { $0.apiTimeout = .seconds(1) }) { client, server in
-            let result = try await client.auth(DuoAuthRequest(username: "slow", factor: .push))
+            let result = try await client.auth(DuoAuthRequest(username: "steady", factor: .push))
             #expect(result == .allow(message: "Success. Logging you in..."))
             #expect(server.stats().endpoints["/auth/v2/auth_status"]?.requests == 2, "one waiting, then one held poll")
         }

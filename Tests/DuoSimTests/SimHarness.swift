@@ -26,6 +26,8 @@ struct SimHarness {
                                 totp: TOTP(base32: totpSecret)),
             "slow": DuoSimUser(push: .approve, pushDelayMilliseconds: 2_500),
             "patient": DuoSimUser(push: .approve, pushDelayMilliseconds: 1_500),
+            // Long enough that a loaded machine still polls before the answer, short enough for a test.
+            "steady": DuoSimUser(push: .approve, pushDelayMilliseconds: 8_000),
             "held": DuoSimUser(push: .approve, pushDelayMilliseconds: 45_000),  // long: slow CI machines still sample "waiting"
         ],
         defaultUser: .enrollDefault)

@@ -108,7 +108,6 @@ public final class RADIUSListener: Sendable {
 
     private func decide(_ login: RADIUSRequestGate.PendingLogin, replyTo remote: SocketAddress, _ outbound: NIOAsyncChannelOutboundWriter<Datagram>) async {
         let outcome = await processor.process(login)
-        gate.withLock { $0.complete(login.key, reply: outcome.reply, now: .now) }
         if let refusal = outcome.refusal {
             logger.info("request refused", metadata: ["client": "\(login.key.source)", "reason": "\(refusal)"])
         } else if outcome.joined {
@@ -116,7 +115,10 @@ public final class RADIUSListener: Sendable {
                 "login answered with the decision of an identical one in progress (join_pending_push_window)",
                 metadata: ["client": "\(login.key.source)", "id": "\(login.packet.identifier)", "code": "\(outcome.code)"])
         }
+        // Sent before the login counts as complete: a graceful stop closes the socket once no login
+        // is in flight, and must not close it under a reply not yet written.
         try? await outbound.write(Datagram(remoteAddress: remote, data: ByteBuffer(bytes: outcome.reply)))
+        gate.withLock { $0.complete(login.key, reply: outcome.reply, now: .now) }
     }
 
     /// Datagrams dropped so far, by kind.
