@@ -51,6 +51,8 @@ struct TwofoldConfiguration: Sendable {
     /// By lower-cased section name (`radius_client`, `radius_client2`).
     var clients: [String: Client]
     var radiusServers: [RADIUSServer]
+    /// `[ldap_server_duo_only]` sections, in file order.
+    var ldapServers: [LDAPServer] = []
     /// Things an administrator should know that do not stop the start (weak secrets, legacy options).
     var warnings: [String]
 
@@ -68,6 +70,7 @@ struct TwofoldConfiguration: Sendable {
         let file = try AuthproxyConfigFile.parse(text, path: path)
         var configuration = TwofoldConfiguration(path: path, main: Main(), clients: [:], radiusServers: [], warnings: [])
         var servers: [(AuthproxyConfigFile.Section, SectionPolicy.Mode)] = []
+        var ldapSections: [AuthproxyConfigFile.Section] = []
         for section in file.sections {
             var reader = ConfigSectionReader(path: path, section: section)
             switch section.kind.type {
@@ -87,11 +90,12 @@ struct TwofoldConfiguration: Sendable {
             case "radius_server_concat": servers.append((section, .concat))
             case "radius_server_duo_only": servers.append((section, .duoOnly))
             case "radius_server_challenge": servers.append((section, .challenge))
-            case "radius_server_iframe", "ldap_server_auto", "ldap_server_duo_only":
+            case "ldap_server_duo_only": ldapSections.append(section)
+            case "radius_server_iframe", "ldap_server_auto":
                 throw ConfigError(
                     path: path, line: section.line, section: section.name, "is not supported by this version of twofold yet",
                     hint: "supported: [main], [ad_client], [radius_client], [local_client], [duo_only_client], [radius_server_auto], [radius_server_concat], "
-                        + "[radius_server_duo_only], [radius_server_challenge]")
+                        + "[radius_server_duo_only], [radius_server_challenge], [ldap_server_duo_only]")
             default:
                 throw ConfigError(
                     path: path, line: section.line, section: section.name, "is not a section twofold knows",
@@ -105,6 +109,11 @@ struct TwofoldConfiguration: Sendable {
             configuration.radiusServers.append(
                 try readRADIUSServer(&reader, mode: mode, main: configuration.main, clients: configuration.clients, warnings: &configuration.warnings))
         }
+        for section in ldapSections {
+            var reader = ConfigSectionReader(path: path, section: section)
+            configuration.ldapServers.append(try readLDAPDuoOnlyServer(&reader, main: configuration.main, warnings: &configuration.warnings))
+        }
+        try checkSharedLDAPPorts(configuration.ldapServers, path: path)
         // Pass-through asked for on server sections goes to the [radius_client] they use.
         for section in file.sections where section.kind.type == "radius_client" {
             let name = section.name.lowercased()
@@ -116,9 +125,9 @@ struct TwofoldConfiguration: Sendable {
             var ignored: [String] = []
             configuration.clients[name] = .radius(try readRADIUSClient(&reader, warnings: &ignored, extraPassThrough: (names, all)))
         }
-        guard !configuration.radiusServers.isEmpty else {
+        guard !configuration.radiusServers.isEmpty || !configuration.ldapServers.isEmpty else {
             throw ConfigError(path: path, line: nil, "has no server section, so twofold would serve nothing",
-                hint: "add a [radius_server_auto] section with ikey, skey, api_host, client, radius_ip_1 and radius_secret_1")
+                hint: "add an [ldap_server_duo_only] section, or a [radius_server_auto] section with ikey, skey, api_host, client, radius_ip_1 and radius_secret_1")
         }
         return configuration
     }
@@ -232,11 +241,7 @@ struct TwofoldConfiguration: Sendable {
     static let localClientKeys = ["users_file", "minimum_pbkdf2_iterations", "minimum_scrypt_work"]
 
     private static func readLocalClient(_ reader: inout ConfigSectionReader) throws(ConfigError) -> LocalUsersClient.Configuration {
-        var path = try reader.required("users_file", hint: "the users file; write its lines with twofold hash-password")
-        if !path.hasPrefix("/") {
-            // Relative to the configuration file, as an administrator reading the file expects.
-            path = URL(fileURLWithPath: reader.path).deletingLastPathComponent().appendingPathComponent(path).path
-        }
+        let path = reader.resolvedPath(try reader.required("users_file", hint: "the users file; write its lines with twofold hash-password"))
         let floor = PasswordCostFloor(
             minimumPBKDF2Iterations: try reader.int("minimum_pbkdf2_iterations", default: PasswordCostFloor.owasp.minimumPBKDF2Iterations, in: 1...10_000_000)!,
             minimumScryptWork: try reader.int("minimum_scrypt_work", default: PasswordCostFloor.owasp.minimumScryptWork, in: 1...1_000_000_000)!)
@@ -244,17 +249,11 @@ struct TwofoldConfiguration: Sendable {
         return LocalUsersClient.Configuration(usersFile: path, costFloor: floor)
     }
 
-    static let radiusServerKeys = [
-        "ikey", "skey", "api_host", "api_port", "api_timeout", "failmode", "factors", "delimiter", "allow_concat",
-        "delimited_password_length", "exempt_username_N", "exempt_ou_N", "client", "radius_ip_N", "radius_secret_N", "port",
-        "interface", "require_message_authenticator", "client_ip_attr", "pass_through_attr_names", "pass_through_all", "max_failed_primary_per_user",
-        "max_failed_primary_per_address", "failed_primary_window", "max_pushes_per_user", "push_window", "max_challenge_answers",
-    ]
-
-    private static func readRADIUSServer(
-        _ reader: inout ConfigSectionReader, mode: SectionPolicy.Mode, main: Main, clients: [String: Client], warnings: inout [String]
-    ) throws(ConfigError) -> RADIUSServer {
-        let policy = try SectionPolicy.read(&reader, mode: mode)
+    /// The Duo client of a server section: `skey`, `api_host`, `api_port`, `api_timeout`, with
+    /// `[main]`'s trust roots and proxy.
+    static func readDuo(
+        _ reader: inout ConfigSectionReader, policy: SectionPolicy, main: Main, warnings: inout [String]
+    ) throws(ConfigError) -> DuoClientConfiguration {
         let skey = try reader.required("skey", hint: "the secret key of this application in the Duo Admin Panel")
         let apiHost = try reader.required("api_host", hint: "the API hostname of this application, api-XXXXXXXX.duosecurity.com")
         var duo = DuoClientConfiguration(
@@ -272,6 +271,21 @@ struct TwofoldConfiguration: Sendable {
             }
         }
         duo.httpProxy = main.httpProxy
+        return duo
+    }
+
+    static let radiusServerKeys = [
+        "ikey", "skey", "api_host", "api_port", "api_timeout", "failmode", "factors", "delimiter", "allow_concat",
+        "delimited_password_length", "exempt_username_N", "exempt_ou_N", "client", "radius_ip_N", "radius_secret_N", "port",
+        "interface", "require_message_authenticator", "client_ip_attr", "pass_through_attr_names", "pass_through_all", "max_failed_primary_per_user",
+        "max_failed_primary_per_address", "failed_primary_window", "max_pushes_per_user", "push_window", "max_challenge_answers",
+    ]
+
+    private static func readRADIUSServer(
+        _ reader: inout ConfigSectionReader, mode: SectionPolicy.Mode, main: Main, clients: [String: Client], warnings: inout [String]
+    ) throws(ConfigError) -> RADIUSServer {
+        let policy = try SectionPolicy.read(&reader, mode: mode)
+        let duo = try readDuo(&reader, policy: policy, main: main, warnings: &warnings)
 
         var clientName: String?
         if mode != .duoOnly {
