@@ -10,7 +10,7 @@ import Upstream
 /// `twofold bench radius`: a closed-loop RADIUS load generator.
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench", abstract: "Load generators.", subcommands: [BenchRADIUSCommand.self])
+        commandName: "bench", abstract: "Load generators.", subcommands: [BenchRADIUSCommand.self, BenchLDAPCommand.self])
 }
 
 struct BenchRADIUSCommand: AsyncParsableCommand {
@@ -115,17 +115,11 @@ struct BenchRADIUSCommand: AsyncParsableCommand {
 
         func report(elapsed: Duration, concurrency: Int) -> String {
             let sent = accepted + rejected + challenged + timeouts
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            let sorted = latencies.sorted()
-            func percentile(_ p: Double) -> String {
-                guard !sorted.isEmpty else { return "-" }
-                let value = sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
-                return String(format: "%.2f ms", Double(value.components.attoseconds) / 1e15 + Double(value.components.seconds) * 1000)
-            }
+            let latencies = BenchLatencies(self.latencies, elapsed: elapsed)
             return """
                 sent \(sent), accepted \(accepted), rejected \(rejected), challenged \(challenged), timeouts \(timeouts)
-                \(String(format: "%.0f", Double(sent) / seconds)) logins/s over \(String(format: "%.1f", seconds)) s at concurrency \(concurrency)
-                latency p50 \(percentile(0.5)), p90 \(percentile(0.9)), p99 \(percentile(0.99)), max \(percentile(1.0))
+                \(latencies.rate(sent, "logins", concurrency: concurrency))
+                \(latencies.percentiles)
                 """
         }
     }
