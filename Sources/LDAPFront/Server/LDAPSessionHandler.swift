@@ -16,9 +16,8 @@ final class LDAPSessionHandler: ChannelDuplexHandler {
     typealias OutboundOut = ByteBuffer
 
     private var stateMachine: LDAPSessionStateMachine
-    private var decoder: LDAPFrameDecoder
     /// Bytes received but not yet handed over: at most one PDU under the limit in force plus one read.
-    private var buffer: ByteBuffer?
+    private var inbound: LDAPInboundBuffer
     private let sections: [LDAPServerSection]
     private let timeouts: LDAPTimeouts
     private let tlsContext: NIOSSLContext?
@@ -36,7 +35,7 @@ final class LDAPSessionHandler: ChannelDuplexHandler {
         gate: LDAPListener.SharedGate, logger: Logger
     ) {
         self.stateMachine = stateMachine
-        self.decoder = LDAPFrameDecoder(limits: stateMachine.limits)
+        self.inbound = LDAPInboundBuffer(limits: stateMachine.limits, compactionThreshold: 16 * 1024)
         self.sections = sections
         self.timeouts = timeouts
         self.tlsContext = tlsContext
@@ -65,7 +64,7 @@ final class LDAPSessionHandler: ChannelDuplexHandler {
     func channelInactive(context: ChannelHandlerContext) {
         stateMachine.closed()
         deadline?.cancel()
-        buffer = nil
+        inbound.removeAll()
         context.fireChannelInactive()
     }
 
@@ -108,43 +107,32 @@ final class LDAPSessionHandler: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !stateMachine.isClosed else { return }
-        var incoming = unwrapInboundIn(data)
-        if buffer == nil {
-            buffer = incoming
-        } else {
-            buffer!.writeBuffer(&incoming)
-        }
+        inbound.append(unwrapInboundIn(data))
         process(context: context)
     }
 
     /// Hands over complete PDUs while the state machine takes them and the peer reads our answers.
     private func process(context: ChannelHandlerContext) {
         var handedOver = false
-        while stateMachine.acceptsRequests, context.channel.isWritable, var current = buffer {
-            buffer = nil  // keep the buffer uniquely referenced while it is read
-            decoder.limits = stateMachine.limits
+        while stateMachine.acceptsRequests, context.channel.isWritable {
+            inbound.decoder.limits = stateMachine.limits
             let frame: ByteBuffer?
             do {
-                frame = try decoder.next(from: &current)
+                frame = try inbound.nextFrame()
             } catch {
                 run(stateMachine.decodingFailed(error), context: context)
                 return
             }
-            buffer = current.readableBytes > 0 ? current : nil
             guard let frame else { break }
             handedOver = true
             let action: LDAPSessionStateMachine.Action
             do {
                 let message = try LDAPMessage.decode(frame: frame, limits: stateMachine.limits)
-                action = stateMachine.received(message, pipelinedBytes: buffer?.readableBytes ?? 0)
+                action = stateMachine.received(message, pipelinedBytes: inbound.readableBytes)
             } catch {
                 action = stateMachine.decodingFailed(error)
             }
             run(action, context: context)
-        }
-        if var remaining = buffer, remaining.readerIndex > 16 * 1024 {
-            remaining.discardReadBytes()
-            buffer = remaining
         }
         if handedOver || armedDeadline != stateMachine.deadline { armDeadline(context: context) }
     }
@@ -215,7 +203,7 @@ final class LDAPSessionHandler: ChannelDuplexHandler {
         case .sendAndClose(let messages, let log):
             if let log { logger.info("closing the LDAP connection: \(log)", metadata: peerMetadata(context)) }
             deadline?.cancel()
-            buffer = nil
+            inbound.removeAll()
             guard !messages.isEmpty else {
                 context.close(promise: nil)
                 return
