@@ -299,6 +299,31 @@ import Glibc
         #expect(notice.messageID == 0 && response.responseName == LDAPOID.noticeOfDisconnection)
         #expect(response.result.resultCode == .protocolError)
 
+        // An element longer than its parent, and a constructed password string: the same notice.
+        for bytes: [UInt8] in [
+            [0x30, 0x05, 0x02, 0x09, 0x01, 0x42, 0x00],
+            [0x30, 0x0C, 0x02, 0x01, 0x01, 0x60, 0x07, 0x02, 0x01, 0x03, 0x04, 0x00, 0xA0, 0x00],
+        ] {
+            let connection = try await TCPExchange(to: running.port)
+            try await connection.send(bytes)
+            let answer = try LDAPMessage.decode(bytes: try await connection.waitForClose())
+            #expect(answer.messageID == 0, "\(bytes): \(answer)")
+        }
+
+        // A bind with version 2: a protocolError BindResponse, and the connection goes on.
+        let version = try await TCPExchange(to: running.port)
+        var bind = LDAPMessage(messageID: 1, protocolOp: .bindRequest(.simple(name: Self.base, password: Array(Self.skey.utf8)))).encodedBytes()
+        bind[bind.firstIndex(of: 0x03)!] = 0x02
+        try await version.send(bind)
+        let refused = try LDAPMessage.decode(bytes: try await version.waitForBytes(10))
+        guard case .bindResponse(let bindResponse) = refused.protocolOp else {
+            Issue.record("expected a BindResponse, got \(refused)")
+            return
+        }
+        #expect(bindResponse.result.resultCode == .protocolError)
+        #expect(!version.isClosedByServer)
+        await version.close()
+
         // StartTLS with plaintext pipelined behind it: closed, never taken as protected.
         let pipelined = try await TCPExchange(to: running.port)
         var bytes = LDAPMessage(messageID: 1, protocolOp: .extendedRequest(.startTLS)).encodedBytes()
@@ -314,6 +339,27 @@ import Glibc
 
         // The next client is served.
         #expect(try await Self.whoami(running.ldapsURL, Self.base, Self.skey, running).status == 0)
+        await running.stop()
+    }
+
+    /// minimum_tls_version is applied: a client that offers at most TLS 1.2 is refused by a section
+    /// that asks for 1.3, and accepted by the default (1.2).
+    @Test(.enabled(if: Peers.shouldRunPython), .timeLimit(.minutes(2)), arguments: [true, false])
+    func minimumTLSVersion(_ requireTLS13: Bool) async throws {
+        let running = try await Self.start(extra: requireTLS13 ? "minimum_tls_version=1.3" : "")
+        let script = """
+            import socket, ssl, sys
+            ctx = ssl.create_default_context(cafile=sys.argv[2])
+            ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+            try:
+                with socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=20) as raw:
+                    with ctx.wrap_socket(raw, server_hostname="127.0.0.1") as tls:
+                        print("handshake", tls.version())
+            except ssl.SSLError as error:
+                print("refused", error.reason)
+            """
+        let result = try await PeerProcess.run(try Peers.python(), ["-c", script, "\(running.sslPort)", running.caFile], timeout: .seconds(60))
+        #expect(result.stdout.hasPrefix(requireTLS13 ? "refused" : "handshake TLSv1.2"), "\(result.stdout)\(result.stderr)")
         await running.stop()
     }
 
