@@ -34,18 +34,11 @@ struct BenchLDAPCommand: AsyncParsableCommand {
     var caFile: String?
     @Flag(name: .customLong("start-tls"), help: "Upgrade ldap:// connections with StartTLS.")
     var startTLS = false
-    @Option(name: .customLong("concurrency"), help: "Logins in flight at once.")
-    var concurrency: Int = 16
-    @Option(name: .customLong("duration"), help: "Seconds to run.")
-    var duration: Int = 10
-    @Option(name: .customLong("timeout"), help: "Seconds each step may take.")
-    var timeout: Int = 10
+    @OptionGroup var load: BenchLoadOptions
     @Flag(name: .customLong("new-connection-each"), help: "Open a new connection (and TLS handshake) for every login.")
     var newConnectionEach = false
 
     func validate() throws {
-        guard concurrency >= 1, concurrency <= 10_000 else { throw ValidationError("--concurrency must be from 1 to 10000") }
-        guard duration >= 1 else { throw ValidationError("--duration must be at least 1 second") }
         guard (try? endpoint()) != nil else { throw ValidationError("--server must be ldap://HOST:PORT or ldaps://HOST:PORT") }
         if startTLS, server.lowercased().hasPrefix("ldaps://") { throw ValidationError("--start-tls goes with ldap://, not ldaps://") }
     }
@@ -80,12 +73,12 @@ struct BenchLDAPCommand: AsyncParsableCommand {
         }
         let login = Login(bindDN: bindDN, password: Password(password), user: user, factor: Password(factor))
         let tally = TallyBox()
-        let deadline = ContinuousClock.now + .seconds(duration)
+        let deadline = ContinuousClock.now + .seconds(load.duration)
         let start = ContinuousClock.now
-        let stepTimeout = Duration.seconds(timeout)
+        let stepTimeout = Duration.seconds(load.timeout)
         let fresh = newConnectionEach
         await withTaskGroup(of: Void.self) { group in
-            for _ in 0..<concurrency {
+            for _ in 0..<load.concurrency {
                 group.addTask {
                     var connection: LDAPClientConnection?
                     while ContinuousClock.now < deadline {
@@ -113,7 +106,7 @@ struct BenchLDAPCommand: AsyncParsableCommand {
             }
         }
         let elapsed = start.duration(to: .now)
-        print(tally.state.withLock { $0.report(elapsed: elapsed, concurrency: concurrency, juniper: user != nil) })
+        print(tally.state.withLock { $0.report(elapsed: elapsed, concurrency: load.concurrency, juniper: user != nil) })
     }
 
     enum Outcome: Sendable {

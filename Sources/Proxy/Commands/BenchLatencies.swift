@@ -1,4 +1,21 @@
+import ArgumentParser
 import Foundation
+
+/// The load options every `twofold bench` takes.
+struct BenchLoadOptions: ParsableArguments {
+    @Option(name: .customLong("concurrency"), help: "Logins in flight at once.")
+    var concurrency: Int = 64
+    @Option(name: .customLong("duration"), help: "Seconds to run.")
+    var duration: Int = 10
+    @Option(name: .customLong("timeout"), help: "Seconds before an unanswered request (or step) counts as failed.")
+    var timeout: Int = 5
+
+    func validate() throws {
+        guard concurrency >= 1, concurrency <= 65_536 else { throw ValidationError("--concurrency must be from 1 to 65536") }
+        guard duration >= 1 else { throw ValidationError("--duration must be at least 1 second") }
+        guard timeout >= 1 else { throw ValidationError("--timeout must be at least 1 second") }
+    }
+}
 
 /// The latency and rate lines every `twofold bench` prints.
 struct BenchLatencies {

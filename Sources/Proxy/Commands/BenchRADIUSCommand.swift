@@ -33,18 +33,11 @@ struct BenchRADIUSCommand: AsyncParsableCommand {
     var user: String
     @Option(name: .customLong("password"), help: "User-Password of every request (a password, `password,factor`, or a factor).")
     var password: String
-    @Option(name: .customLong("concurrency"), help: "Requests in flight at once.")
-    var concurrency: Int = 64
-    @Option(name: .customLong("duration"), help: "Seconds to run.")
-    var duration: Int = 10
-    @Option(name: .customLong("timeout"), help: "Seconds before an unanswered request counts as a timeout.")
-    var timeout: Int = 5
+    @OptionGroup var load: BenchLoadOptions
     @Flag(name: .customLong("message-authenticator"), help: "Require Message-Authenticator in every reply.")
     var requireMessageAuthenticator = false
 
     func validate() throws {
-        guard concurrency >= 1, concurrency <= 65_536 else { throw ValidationError("--concurrency must be from 1 to 65536") }
-        guard duration >= 1 else { throw ValidationError("--duration must be at least 1 second") }
         guard let colon = server.lastIndex(of: ":"), Int(server[server.index(after: colon)...]) != nil else {
             throw ValidationError("--server must be HOST:PORT, e.g. 127.0.0.1:1812")
         }
@@ -58,7 +51,7 @@ struct BenchRADIUSCommand: AsyncParsableCommand {
         do {
             configuration = try RADIUSClientConfiguration(
                 servers: [.init(host: host, port: port)], secret: RADIUSSharedSecret(secret), retries: 0,
-                retryWait: .seconds(timeout), requireMessageAuthenticator: requireMessageAuthenticator)
+                retryWait: .seconds(load.timeout), requireMessageAuthenticator: requireMessageAuthenticator)
         } catch {
             printToStandardError("twofold bench radius: \(error)")
             throw ExitCode(1)
@@ -70,12 +63,12 @@ struct BenchRADIUSCommand: AsyncParsableCommand {
             clients.append(try await RADIUSClient.start(name: "bench", configuration: configuration, logger: quiet))
         }
         let tally = TallyBox()
-        let deadline = ContinuousClock.now + .seconds(duration)
+        let deadline = ContinuousClock.now + .seconds(load.duration)
         let start = ContinuousClock.now
         let userName = user
         let secretPassword = Password(password)
         await withTaskGroup(of: Void.self) { group in
-            for worker in 0..<concurrency {
+            for worker in 0..<load.concurrency {
                 let client = clients[worker % clients.count]
                 group.addTask {
                     while ContinuousClock.now < deadline {
@@ -89,7 +82,7 @@ struct BenchRADIUSCommand: AsyncParsableCommand {
         }
         let elapsed = start.duration(to: .now)
         for client in clients { await client.shutdown() }
-        print(tally.state.withLock { $0.report(elapsed: elapsed, concurrency: concurrency) })
+        print(tally.state.withLock { $0.report(elapsed: elapsed, concurrency: load.concurrency) })
     }
 
     final class TallyBox: Sendable {

@@ -187,16 +187,10 @@ final class RunningProxy: Sendable {
             var sectionsByAddress: [String: [RADIUSServerSection]] = [:]
             var addressOrder: [(interface: String, port: Int)] = []
             for server in configuration.radiusServers {
-                let duo: DuoClient
-                do {
-                    duo = try DuoClient(configuration: server.duo, logger: logger)
-                } catch {
-                    throw StartError(description: "\(configuration.path):\(server.line): [\(server.policy.name)] Duo client: \(error)")
-                }
-                duoClients.append(duo)
                 let primary: any PrimaryAuthenticator = server.client.flatMap { primaries[$0] } ?? DuoOnlyClient(name: "none")
-                let engine = PolicyEngine(
-                    section: server.policy, primary: primary, duo: duo, events: events ?? DiscardingAuthEventSink(), logger: logger)
+                let engine = try engine(
+                    server.policy, duo: server.duo, primary: primary, line: server.line, configuration, events: events, logger: logger,
+                    duoClients: &duoClients)
                 let key = "\(server.interface)|\(server.port)"
                 if sectionsByAddress[key] == nil { addressOrder.append((server.interface, server.port)) }
                 sectionsByAddress[key, default: []].append(
@@ -236,6 +230,21 @@ final class RunningProxy: Sendable {
         return partial()
     }
 
+    /// A server section's Duo client (kept in `duoClients` for shutdown) and its policy engine.
+    private static func engine(
+        _ policy: SectionPolicy, duo configuration: DuoClientConfiguration, primary: any PrimaryAuthenticator, line: Int,
+        _ proxy: TwofoldConfiguration, events: AuthEventLog?, logger: Logger, duoClients: inout [DuoClient]
+    ) throws -> PolicyEngine {
+        let duo: DuoClient
+        do {
+            duo = try DuoClient(configuration: configuration, logger: logger)
+        } catch {
+            throw StartError(description: "\(proxy.path):\(line): [\(policy.name)] Duo client: \(error)")
+        }
+        duoClients.append(duo)
+        return PolicyEngine(section: policy, primary: primary, duo: duo, events: events ?? DiscardingAuthEventSink(), logger: logger)
+    }
+
     /// One LDAP listener per (interface, port) of the `[ldap_server_duo_only]` sections; the sections
     /// sharing one are told apart by the IKEY in the bind DN. Listeners already bound are appended
     /// to `listeners` at once, so that a later failure stops them too.
@@ -246,16 +255,9 @@ final class RunningProxy: Sendable {
         var sectionsByAddress: [String: [LDAPServerSection]] = [:]
         var endpoints: [(interface: String, port: Int, ldaps: Bool, server: TwofoldConfiguration.LDAPServer)] = []
         for server in configuration.ldapServers {
-            let duo: DuoClient
-            do {
-                duo = try DuoClient(configuration: server.duo, logger: logger)
-            } catch {
-                throw StartError(description: "\(configuration.path):\(server.line): [\(server.policy.name)] Duo client: \(error)")
-            }
-            duoClients.append(duo)
-            let engine = PolicyEngine(
-                section: server.policy, primary: DuoOnlyClient(name: "none"), duo: duo, events: events ?? DiscardingAuthEventSink(),
-                logger: logger)
+            let engine = try engine(
+                server.policy, duo: server.duo, primary: DuoOnlyClient(name: "none"), line: server.line, configuration, events: events,
+                logger: logger, duoClients: &duoClients)
             let section = LDAPServerSection(
                 name: server.policy.name, integrationKey: server.policy.integrationKey, secretKey: server.duo.secretKey, engine: engine)
             for endpoint in server.endpoints {
