@@ -72,12 +72,12 @@ import Testing
     }
 
     @Test(.timeLimit(.minutes(1)))
-    func aClientThatReadsLateStillGetsEveryAnswer() async throws {
-        // 20,000 WhoAmI requests sent at once: far more answers than the 8 KiB output mark, so the
-        // handler stops reading until the client reads, then goes on; nothing is lost or reordered.
+    func pipelinedRequestsAreAllAnsweredInOrder() async throws {
+        // 5,000 WhoAmI requests in one write: the handler takes them one at a time across many reads
+        // (and, should the output pass the 8 KiB mark, pauses and resumes); none is lost or reordered.
         let listener = try await Self.listener()
         let client = try await TCPExchange(to: listener.localAddress.port!)
-        let count = 20_000
+        let count = 5_000
         var bytes: [UInt8] = []
         for id in 1...count { bytes += LDAPMessage(messageID: Int32(id), protocolOp: .extendedRequest(.whoAmI)).encodedBytes() }
         try await client.send(bytes)
