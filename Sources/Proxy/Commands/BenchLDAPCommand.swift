@@ -72,7 +72,7 @@ struct BenchLDAPCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let login = Login(bindDN: bindDN, password: Password(password), user: user, factor: Password(factor))
-        let tally = TallyBox()
+        let tally = BenchTally(Tally())
         let deadline = ContinuousClock.now + .seconds(load.duration)
         let start = ContinuousClock.now
         let stepTimeout = Duration.seconds(load.timeout)
@@ -137,11 +137,7 @@ struct BenchLDAPCommand: AsyncParsableCommand {
         }
     }
 
-    final class TallyBox: Sendable {
-        let state = Mutex(Tally())
-    }
-
-    struct Tally {
+    struct Tally: Sendable {
         var succeeded = 0
         var refused = 0
         var failed = 0

@@ -1,5 +1,12 @@
 import ArgumentParser
 import Foundation
+import Synchronization
+
+/// A bench's running tally, shared by its workers.
+final class BenchTally<Tally: Sendable>: Sendable {
+    let state: Mutex<Tally>
+    init(_ tally: Tally) { state = Mutex(tally) }
+}
 
 /// The load options every `twofold bench` takes.
 struct BenchLoadOptions: ParsableArguments {

@@ -62,7 +62,7 @@ struct BenchRADIUSCommand: AsyncParsableCommand {
         for _ in 0..<System.coreCount {
             clients.append(try await RADIUSClient.start(name: "bench", configuration: configuration, logger: quiet))
         }
-        let tally = TallyBox()
+        let tally = BenchTally(Tally())
         let deadline = ContinuousClock.now + .seconds(load.duration)
         let start = ContinuousClock.now
         let userName = user
@@ -85,11 +85,7 @@ struct BenchRADIUSCommand: AsyncParsableCommand {
         print(tally.state.withLock { $0.report(elapsed: elapsed, concurrency: load.concurrency) })
     }
 
-    final class TallyBox: Sendable {
-        let state = Mutex(Tally())
-    }
-
-    struct Tally {
+    struct Tally: Sendable {
         var accepted = 0
         var rejected = 0
         var challenged = 0
