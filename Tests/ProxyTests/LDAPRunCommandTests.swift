@@ -235,7 +235,7 @@ import Glibc
         let running = try await Self.start()
         func bench(_ extra: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
             try await PeerProcess.run(RunCommandTests.twofold, [
-                "bench", "ldap", "--bind-dn", Self.base, "--ca-file", running.caFile, "--concurrency", "2", "--duration", "1",
+                "bench", "ldap", "--bind-dn", Self.base, "--ca-file", running.caFile, "--concurrency", "1", "--duration", "1",
             ] + extra, timeout: .seconds(60))
         }
         let logins = try await bench(["--server", running.ldapsURL, "--password", Self.skey, "--user", "alice", "--factor", "123456"])
