@@ -100,6 +100,22 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
+        // The LDAP listener: clear LDAP with StartTLS and LDAPS, a per-connection session state machine,
+        // the `[ldap_server_duo_only]` directory (Juniper's Duo LDAP service) -> Policy.
+        .target(
+            name: "LDAPFront",
+            dependencies: [
+                "Policy",
+                "LDAPWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // A Duo Auth API server for tests, the demo and failmode experiments (`twofold duo-sim`).
         .target(
             name: "DuoSim",
@@ -125,8 +141,10 @@ let package = Package(
                 "Policy",
                 "Upstream",
                 "RADIUSFront",
+                "LDAPFront",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -238,9 +256,26 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "LDAPFrontTests",
+            dependencies: [
+                "LDAPFront",
+                "Policy",
+                "LDAPWire",
+                "DuoAPI",
+                "DuoSim",
+                "TestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
             name: "ProxyTests",
             dependencies: [
-                "Proxy", "Policy", "LDAPWire", "RADIUSWire", "RADIUSFront", "Upstream", "DuoAPI", "DuoSim", "TestSupport",
+                "Proxy", "Policy", "LDAPWire", "RADIUSWire", "RADIUSFront", "LDAPFront", "Upstream", "DuoAPI", "DuoSim", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

@@ -73,7 +73,7 @@ import Testing
         #expect(Self.error("[radius_srever_auto]\n")?.hasPrefix("/c.cfg:1: [radius_srever_auto] is not a section twofold knows") == true)
         #expect(Self.error("[radius_server_challenge]\nikey=DI\nprompt_format=fancy\n") == "/c.cfg:3: [radius_server_challenge] prompt_format: 'fancy' is not valid (choose one of console, html, short)")
         #expect(Self.error("[ldap_server_auto]\n")?.hasPrefix("/c.cfg:1: [ldap_server_auto] is not supported by this version of twofold yet") == true)
-        #expect(Self.error("[main]\ndebug=true\n") == "/c.cfg: has no server section, so twofold would serve nothing (add a [radius_server_auto] section with ikey, skey, api_host, client, radius_ip_1 and radius_secret_1)")
+        #expect(Self.error("[main]\ndebug=true\n") == "/c.cfg: has no server section, so twofold would serve nothing (add an [ldap_server_duo_only] section, or a [radius_server_auto] section with ikey, skey, api_host, client, radius_ip_1 and radius_secret_1)")
         #expect(Self.error("[radius_client]\nsecret=s\n[radius_server_auto]\n")?.hasPrefix("/c.cfg:1: [radius_client] host: ") == true)
     }
 
@@ -145,5 +145,40 @@ import Testing
         #expect(configuration.warnings.contains { $0.contains("api_timeout=0 means no timeout") })
         #expect(configuration.radiusServers[0].duo.apiTimeout == .seconds(60))
         #expect(configuration.radiusServers[0].client == nil)
+    }
+
+    static let ldap = "[ldap_server_duo_only]\nikey=DIAAAAAAAAAAAAAAAAAA\nskey=s\napi_host=h\nssl_cert_path=/etc/twofold/ldap.pem\nssl_key_path=key.pem\n"
+
+    @Test func anLDAPDuoOnlySection() throws {
+        let configuration = try TwofoldConfiguration.parse(Self.ldap + "minimum_tls_version=1.3\nidle_timeout=60\nfailmode=secure\n", path: "/etc/twofold/authproxy.cfg")
+        let server = try #require(configuration.ldapServers.first)
+        #expect(server.policy.mode == .duoOnly)
+        #expect(server.policy.failmode == .secure)
+        #expect(server.port == 389 && server.sslPort == 636 && server.interface == "0.0.0.0")
+        #expect(server.tls?.certificatePath == "/etc/twofold/ldap.pem")
+        #expect(server.tls?.keyPath == "/etc/twofold/key.pem", "relative to the configuration file")
+        #expect(server.tls?.minimumVersion == .tls13)
+        #expect(server.idleTimeout == .seconds(60))
+        #expect(server.endpoints.map(\.port) == [389, 636])
+        #expect(configuration.warnings.isEmpty)
+
+        let clear = try TwofoldConfiguration.parse("[ldap_server_duo_only]\nikey=DI\nskey=s\napi_host=h\nport=10389\n", path: "/c.cfg")
+        #expect(clear.ldapServers[0].endpoints.map(\.port) == [10389], "no LDAPS without a certificate")
+        #expect(clear.warnings.contains { $0.contains("served in the clear") })
+    }
+
+    @Test func ldapSectionErrors() {
+        #expect(Self.error(Self.ldap + "minimum_tls_version=1.1\n") == "/c.cfg:7: [ldap_server_duo_only] minimum_tls_version: '1.1' is not valid (choose one of 1.2, 1.3)")
+        #expect(Self.error("[ldap_server_duo_only]\nikey=DI\nskey=s\napi_host=h\ncipher_list=HIGH\n") == "/c.cfg:5: [ldap_server_duo_only] cipher_list: needs ssl_cert_path and ssl_key_path (add them, or remove this line)")
+        #expect(Self.error(Self.ldap + "ssl_port=389\n") == "/c.cfg:1: [ldap_server_duo_only] ssl_port: is the same as port (389) (LDAPS and clear LDAP need their own ports, 636 and 389 by default)")
+        #expect(Self.error(Self.ldap + "client=duo_only_client\n") == "/c.cfg:7: [ldap_server_duo_only] client: an ldap_server_duo_only section has no primary (remove this line)")
+        #expect(Self.error(Self.ldap + "radius_ip_1=192.0.2.1\n")?.hasPrefix("/c.cfg:7: [ldap_server_duo_only] radius_ip_1: unknown option") == true)
+        // Two sections on one port: different TLS settings, or the same IKEY, cannot be told apart.
+        let second = "[ldap_server_duo_only2]\nikey=DIBBBBBBBBBBBBBBBBBB\nskey=t\napi_host=h\n"
+        #expect(Self.error(Self.ldap + second)?.hasPrefix("/c.cfg:7: [ldap_server_duo_only2] shares 0.0.0.0:389 with [ldap_server_duo_only] but not its TLS settings") == true)
+        let sameKey = Self.ldap + second.replacingOccurrences(of: "DIBBBBBBBBBBBBBBBBBB", with: "DIAAAAAAAAAAAAAAAAAA") + "ssl_cert_path=/etc/twofold/ldap.pem\nssl_key_path=key.pem\n"
+        #expect(Self.error(sameKey)?.hasPrefix("/c.cfg:7: [ldap_server_duo_only2] ikey: is also the ikey of [ldap_server_duo_only]") == true, "\(Self.error(sameKey) ?? "")")
+        let fine = Self.ldap + second + "ssl_cert_path=/etc/twofold/ldap.pem\nssl_key_path=key.pem\n"
+        #expect(Self.error(fine) == nil)
     }
 }

@@ -10,7 +10,7 @@ import Upstream
 /// `twofold bench radius`: a closed-loop RADIUS load generator.
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench", abstract: "Load generators.", subcommands: [BenchRADIUSCommand.self])
+        commandName: "bench", abstract: "Load generators.", subcommands: [BenchRADIUSCommand.self, BenchLDAPCommand.self])
 }
 
 struct BenchRADIUSCommand: AsyncParsableCommand {
@@ -33,18 +33,11 @@ struct BenchRADIUSCommand: AsyncParsableCommand {
     var user: String
     @Option(name: .customLong("password"), help: "User-Password of every request (a password, `password,factor`, or a factor).")
     var password: String
-    @Option(name: .customLong("concurrency"), help: "Requests in flight at once.")
-    var concurrency: Int = 64
-    @Option(name: .customLong("duration"), help: "Seconds to run.")
-    var duration: Int = 10
-    @Option(name: .customLong("timeout"), help: "Seconds before an unanswered request counts as a timeout.")
-    var timeout: Int = 5
+    @OptionGroup var load: BenchLoadOptions
     @Flag(name: .customLong("message-authenticator"), help: "Require Message-Authenticator in every reply.")
     var requireMessageAuthenticator = false
 
     func validate() throws {
-        guard concurrency >= 1, concurrency <= 65_536 else { throw ValidationError("--concurrency must be from 1 to 65536") }
-        guard duration >= 1 else { throw ValidationError("--duration must be at least 1 second") }
         guard let colon = server.lastIndex(of: ":"), Int(server[server.index(after: colon)...]) != nil else {
             throw ValidationError("--server must be HOST:PORT, e.g. 127.0.0.1:1812")
         }
@@ -58,7 +51,7 @@ struct BenchRADIUSCommand: AsyncParsableCommand {
         do {
             configuration = try RADIUSClientConfiguration(
                 servers: [.init(host: host, port: port)], secret: RADIUSSharedSecret(secret), retries: 0,
-                retryWait: .seconds(timeout), requireMessageAuthenticator: requireMessageAuthenticator)
+                retryWait: .seconds(load.timeout), requireMessageAuthenticator: requireMessageAuthenticator)
         } catch {
             printToStandardError("twofold bench radius: \(error)")
             throw ExitCode(1)
@@ -69,13 +62,13 @@ struct BenchRADIUSCommand: AsyncParsableCommand {
         for _ in 0..<System.coreCount {
             clients.append(try await RADIUSClient.start(name: "bench", configuration: configuration, logger: quiet))
         }
-        let tally = TallyBox()
-        let deadline = ContinuousClock.now + .seconds(duration)
+        let tally = BenchTally(Tally())
+        let deadline = ContinuousClock.now + .seconds(load.duration)
         let start = ContinuousClock.now
         let userName = user
         let secretPassword = Password(password)
         await withTaskGroup(of: Void.self) { group in
-            for worker in 0..<concurrency {
+            for worker in 0..<load.concurrency {
                 let client = clients[worker % clients.count]
                 group.addTask {
                     while ContinuousClock.now < deadline {
@@ -89,14 +82,10 @@ struct BenchRADIUSCommand: AsyncParsableCommand {
         }
         let elapsed = start.duration(to: .now)
         for client in clients { await client.shutdown() }
-        print(tally.state.withLock { $0.report(elapsed: elapsed, concurrency: concurrency) })
+        print(tally.state.withLock { $0.report(elapsed: elapsed, concurrency: load.concurrency) })
     }
 
-    final class TallyBox: Sendable {
-        let state = Mutex(Tally())
-    }
-
-    struct Tally {
+    struct Tally: Sendable {
         var accepted = 0
         var rejected = 0
         var challenged = 0
@@ -115,17 +104,11 @@ struct BenchRADIUSCommand: AsyncParsableCommand {
 
         func report(elapsed: Duration, concurrency: Int) -> String {
             let sent = accepted + rejected + challenged + timeouts
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            let sorted = latencies.sorted()
-            func percentile(_ p: Double) -> String {
-                guard !sorted.isEmpty else { return "-" }
-                let value = sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
-                return String(format: "%.2f ms", Double(value.components.attoseconds) / 1e15 + Double(value.components.seconds) * 1000)
-            }
+            let latencies = BenchLatencies(self.latencies, elapsed: elapsed)
             return """
                 sent \(sent), accepted \(accepted), rejected \(rejected), challenged \(challenged), timeouts \(timeouts)
-                \(String(format: "%.0f", Double(sent) / seconds)) logins/s over \(String(format: "%.1f", seconds)) s at concurrency \(concurrency)
-                latency p50 \(percentile(0.5)), p90 \(percentile(0.9)), p99 \(percentile(0.99)), max \(percentile(1.0))
+                \(latencies.rate(sent, "logins", concurrency: concurrency))
+                \(latencies.percentiles)
                 """
         }
     }

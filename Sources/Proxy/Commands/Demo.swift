@@ -5,23 +5,33 @@ import Foundation
 import Logging
 import Upstream
 
-/// `twofold demo`: the whole RADIUS path on an embedded configuration, with nothing to install.
+/// `twofold demo`: the RADIUS path and the Juniper LDAP service on an embedded configuration, with
+/// nothing to install.
 ///
-/// It writes a local users file and an authproxy.cfg into a temporary folder, starts the Duo
-/// simulator in-process over TLS, and serves the configuration exactly as `twofold run` does; then
-/// it prints the `radtest` commands to try and what each will answer.
+/// It writes a local users file, a certificate for LDAPS and StartTLS (with its CA) and an
+/// authproxy.cfg into a temporary folder, starts the Duo simulator in-process over TLS, and serves
+/// the configuration exactly as `twofold run` does; then it prints the `radtest`, `ldapwhoami` and
+/// `ldapsearch` commands to try and what each will answer.
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run twofold on its embedded default configuration (local users, the Duo simulator, RADIUS on 127.0.0.1).",
+        abstract: "Run twofold on its embedded default configuration (local users, the Duo simulator, RADIUS and LDAP on 127.0.0.1).",
         discussion: """
             Serves a [radius_server_auto] on 127.0.0.1 (port 1812, or --port) with a [local_client] \
-            of four demo users and Duo answered by the built-in simulator. Prints the radtest commands \
-            to try. Stops on Ctrl-C.
+            of four demo users, and an [ldap_server_duo_only] (Juniper's Duo LDAP service) on \
+            127.0.0.1 ports 10389 (StartTLS) and 10636 (LDAPS) with a certificate made at start. Duo \
+            is answered by the built-in simulator. Prints the radtest, ldapwhoami and ldapsearch \
+            commands to try. Stops on Ctrl-C.
             """
     )
 
     @Option(name: .customLong("port"), help: "The UDP port to serve RADIUS on, on 127.0.0.1.")
     var port: Int = 1812
+
+    @Option(name: .customLong("ldap-port"), help: "The TCP port for LDAP with StartTLS, on 127.0.0.1.")
+    var ldapPort: Int = 10389
+
+    @Option(name: .customLong("ldaps-port"), help: "The TCP port for LDAPS, on 127.0.0.1.")
+    var ldapsPort: Int = 10636
 
     static let secret = "twofold-demo-secret"
     static let password = "demo-password"
@@ -44,7 +54,10 @@ struct Demo: AsyncParsableCommand {
     ]
 
     func validate() throws {
-        guard (1...65_535).contains(port) else { throw ValidationError("--port must be from 1 to 65535") }
+        for (name, value) in [("--port", port), ("--ldap-port", ldapPort), ("--ldaps-port", ldapsPort)] where !(1...65_535).contains(value) {
+            throw ValidationError("\(name) must be from 1 to 65535")
+        }
+        guard ldapPort != ldapsPort else { throw ValidationError("--ldap-port and --ldaps-port must differ") }
     }
 
     func run() async throws {
@@ -76,8 +89,9 @@ struct Demo: AsyncParsableCommand {
             proxy = try await RunningProxy.start(configuration, logger: logger)
         } catch {
             await simulator.stop()
-            if let failure = error as? StartError, failure.unboundPort != nil {
-                printToStandardError("twofold demo: UDP port \(port) on 127.0.0.1 is in use; choose another with --port")
+            if let failure = error as? StartError, let busy = failure.unboundPort {
+                let option = busy == ldapPort ? "--ldap-port" : busy == ldapsPort ? "--ldaps-port" : "--port"
+                printToStandardError("twofold demo: \(option == "--port" ? "UDP" : "TCP") port \(busy) on 127.0.0.1 is in use; choose another with \(option)")
             } else {
                 printToStandardError("twofold demo: \(error)")
             }
@@ -98,6 +112,11 @@ struct Demo: AsyncParsableCommand {
     private func writeConfiguration(in folder: URL, duoPort: Int, duoCA: String) throws -> TwofoldConfiguration {
         let caFile = folder.appendingPathComponent("duo-ca.pem")
         try duoCA.write(to: caFile, atomically: true, encoding: .utf8)
+        let ldapCertificates = try DuoSimCertificates.generate(caName: "twofold demo LDAP CA")
+        try ldapCertificates.caCertificatePEM.write(to: folder.appendingPathComponent(Self.ldapCAFile), atomically: true, encoding: .utf8)
+        try ldapCertificates.leafCertificatePEM.write(to: folder.appendingPathComponent("ldap-cert.pem"), atomically: true, encoding: .utf8)
+        try ldapCertificates.leafPrivateKeyPEM.write(to: folder.appendingPathComponent("ldap-key.pem"), atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: folder.appendingPathComponent("ldap-key.pem").path)
         var users = "# twofold demo users; every password is \(Self.password)\n"
         for user in Self.users {
             let hash = try PasswordHash.make(password: Array(Self.password.utf8), cost: .pbkdf2SHA256(iterations: 600_000))
@@ -124,10 +143,54 @@ struct Demo: AsyncParsableCommand {
             radius_secret_1=\(Self.secret)
             interface=127.0.0.1
             port=\(port)
+
+            [ldap_server_duo_only]
+            ikey=\(Self.integrationKey)
+            skey=\(Self.secretKey)
+            api_host=127.0.0.1
+            api_port=\(duoPort)
+            failmode=safe
+            interface=127.0.0.1
+            port=\(ldapPort)
+            ssl_port=\(ldapsPort)
+            ssl_cert_path=ldap-cert.pem
+            ssl_key_path=ldap-key.pem
             """
         let path = folder.appendingPathComponent("authproxy.cfg").path
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         return try TwofoldConfiguration.parse(text, path: path)
+    }
+
+    static let ldapCAFile = "ldap-ca.pem"
+
+    /// The Juniper flow with OpenLDAP's tools (Debian's ldap-utils): the device's integration bind
+    /// and search, then the users' binds with their second factor.
+    private func ldapInstructions(folder: URL) -> [String] {
+        let base = "dc=\(Self.integrationKey),dc=duosecurity,dc=com"
+        let ldaps = "ldapwhoami -H ldaps://127.0.0.1:\(ldapsPort) -x"
+        let tries: [(command: String, answer: String)] = [
+            ("\(ldaps) -D \(base) -w \(Self.secretKey)", "dn:\(base) (the device's integration bind)"),
+            ("ldapsearch -H ldap://127.0.0.1:\(ldapPort) -ZZ -x -LLL -D \(base) -w \(Self.secretKey) -b \(base) '(cn=alice)' cn",
+                "dn: cn=alice,\(base) (the device finds the user; StartTLS)"),
+            ("\(ldaps) -D cn=alice,\(base) -w push", "dn:cn=alice,... after the push alice approves (1.5 s)"),
+            ("\(ldaps) -D cn=alice,\(base) -w 123456", "dn:cn=alice,... with the passcode"),
+            ("\(ldaps) -D cn=alice,\(base) -w sms", "Invalid credentials (49): New SMS passcodes sent"),
+            ("\(ldaps) -D cn=bob,\(base) -w push", "Invalid credentials (49): bob denies the push"),
+            ("\(ldaps) -D \(base) -w wrong-secret-key", "Invalid credentials (49): wrong secret key"),
+        ]
+        var lines = [
+            "",
+            "LDAP (Juniper's Duo LDAP service): StartTLS on tcp 127.0.0.1:\(ldapPort), LDAPS on tcp 127.0.0.1:\(ldapsPort)",
+            "  certificate CA: \(folder.appendingPathComponent(Self.ldapCAFile).path)",
+            "",
+            "Try these (ldapwhoami and ldapsearch come with Debian's ldap-utils):",
+            "  export LDAPTLS_CACERT=\(folder.appendingPathComponent(Self.ldapCAFile).path)",
+        ]
+        for attempt in tries {
+            lines.append("  \(attempt.command)")
+            lines.append("      -> \(attempt.answer)")
+        }
+        return lines
     }
 
     private func instructions(duoPort: Int, folder: URL) -> String {
@@ -147,6 +210,7 @@ struct Demo: AsyncParsableCommand {
                 lines.append("  \(command.padding(toLength: width, withPad: " ", startingAt: 0))  -> \(attempt.answer)")
             }
         }
+        lines += ldapInstructions(folder: folder)
         lines += ["", "Stop with Ctrl-C."]
         return lines.joined(separator: "\n")
     }

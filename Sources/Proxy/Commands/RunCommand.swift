@@ -1,7 +1,9 @@
 import ArgumentParser
 import DuoAPI
 import Foundation
+import LDAPFront
 import Logging
+import NIOSSL
 import Policy
 import RADIUSFront
 import Upstream
@@ -13,7 +15,8 @@ struct RunCommand: AsyncParsableCommand {
         abstract: "Run the proxy from an authproxy.cfg.",
         discussion: """
             Reads Duo Authentication Proxy's authproxy.cfg (see the README for the sections this \
-            version serves), starts one RADIUS listener per (interface, port) and serves until SIGINT \
+            version serves), starts one RADIUS listener per (interface, port) and one LDAP listener per \
+            (interface, port) of the [ldap_server_duo_only] sections, and serves until SIGINT \
             or SIGTERM. Then it refuses new logins, lets the ones in progress finish (--grace), and exits 0.
             """
     )
@@ -88,6 +91,7 @@ struct StartError: Error, CustomStringConvertible {
 /// The proxy's services built from a configuration: primaries, Duo clients, engines, listeners.
 final class RunningProxy: Sendable {
     let listeners: [RADIUSListener]
+    let ldapListeners: [LDAPListener]
     let runs: [Task<Void, Never>]
     let duoClients: [DuoClient]
     let radiusClients: [RADIUSClient]
@@ -98,7 +102,7 @@ final class RunningProxy: Sendable {
     let eventWriter: Task<Void, Never>?
 
     private init(
-        listeners: [RADIUSListener], runs: [Task<Void, Never>], duoClients: [DuoClient], radiusClients: [RADIUSClient],
+        listeners: [RADIUSListener], ldapListeners: [LDAPListener], runs: [Task<Void, Never>], duoClients: [DuoClient], radiusClients: [RADIUSClient],
         directoryClients: [ADClient], passwordChecks: PasswordCheckPool?, localClients: [LocalUsersClient], events: AuthEventLog?,
         eventWriter: Task<Void, Never>?
     ) {
@@ -106,6 +110,7 @@ final class RunningProxy: Sendable {
         self.directoryClients = directoryClients
         self.passwordChecks = passwordChecks
         self.listeners = listeners
+        self.ldapListeners = ldapListeners
         self.runs = runs
         self.duoClients = duoClients
         self.radiusClients = radiusClients
@@ -124,10 +129,11 @@ final class RunningProxy: Sendable {
         var localClients: [LocalUsersClient] = []
         var duoClients: [DuoClient] = []
         var listeners: [RADIUSListener] = []
+        var ldapListeners: [LDAPListener] = []
         var runs: [Task<Void, Never>] = []
         func partial() -> RunningProxy {
             RunningProxy(
-                listeners: listeners, runs: runs, duoClients: duoClients, radiusClients: radiusClients,
+                listeners: listeners, ldapListeners: ldapListeners, runs: runs, duoClients: duoClients, radiusClients: radiusClients,
                 directoryClients: directoryClients, passwordChecks: passwordChecks, localClients: localClients, events: events,
                 eventWriter: eventWriter)
         }
@@ -180,19 +186,15 @@ final class RunningProxy: Sendable {
                 }
             }
 
+            try await startLDAP(configuration, events: events, logger: logger, duoClients: &duoClients, listeners: &ldapListeners)
+
             var sectionsByAddress: [String: [RADIUSServerSection]] = [:]
             var addressOrder: [(interface: String, port: Int)] = []
             for server in configuration.radiusServers {
-                let duo: DuoClient
-                do {
-                    duo = try DuoClient(configuration: server.duo, logger: logger)
-                } catch {
-                    throw StartError(description: "\(configuration.path):\(server.line): [\(server.policy.name)] Duo client: \(error)")
-                }
-                duoClients.append(duo)
                 let primary: any PrimaryAuthenticator = server.client.flatMap { primaries[$0] } ?? DuoOnlyClient(name: "none")
-                let engine = PolicyEngine(
-                    section: server.policy, primary: primary, duo: duo, events: events ?? DiscardingAuthEventSink(), logger: logger)
+                let engine = try engine(
+                    server.policy, duo: server.duo, primary: primary, line: server.line, configuration, events: events, logger: logger,
+                    duoClients: &duoClients)
                 let key = "\(server.interface)|\(server.port)"
                 if sectionsByAddress[key] == nil { addressOrder.append((server.interface, server.port)) }
                 sectionsByAddress[key, default: []].append(
@@ -232,6 +234,75 @@ final class RunningProxy: Sendable {
         return partial()
     }
 
+    /// A server section's Duo client (kept in `duoClients` for shutdown) and its policy engine.
+    private static func engine(
+        _ policy: SectionPolicy, duo configuration: DuoClientConfiguration, primary: any PrimaryAuthenticator, line: Int,
+        _ proxy: TwofoldConfiguration, events: AuthEventLog?, logger: Logger, duoClients: inout [DuoClient]
+    ) throws -> PolicyEngine {
+        let duo: DuoClient
+        do {
+            duo = try DuoClient(configuration: configuration, logger: logger)
+        } catch {
+            throw StartError(description: "\(proxy.path):\(line): [\(policy.name)] Duo client: \(error)")
+        }
+        duoClients.append(duo)
+        return PolicyEngine(section: policy, primary: primary, duo: duo, events: events ?? DiscardingAuthEventSink(), logger: logger)
+    }
+
+    /// One LDAP listener per (interface, port) of the `[ldap_server_duo_only]` sections; the sections
+    /// sharing one are told apart by the IKEY in the bind DN. Listeners already bound are appended
+    /// to `listeners` at once, so that a later failure stops them too.
+    private static func startLDAP(
+        _ configuration: TwofoldConfiguration, events: AuthEventLog?, logger: Logger, duoClients: inout [DuoClient],
+        listeners: inout [LDAPListener]
+    ) async throws {
+        var sectionsByAddress: [String: [LDAPServerSection]] = [:]
+        var endpoints: [(interface: String, port: Int, ldaps: Bool, server: TwofoldConfiguration.LDAPServer)] = []
+        for server in configuration.ldapServers {
+            let engine = try engine(
+                server.policy, duo: server.duo, primary: DuoOnlyClient(name: "none"), line: server.line, configuration, events: events,
+                logger: logger, duoClients: &duoClients)
+            let section = LDAPServerSection(
+                name: server.policy.name, integrationKey: server.policy.integrationKey, secretKey: server.duo.secretKey, engine: engine)
+            for endpoint in server.endpoints {
+                let key = "\(endpoint.interface)|\(endpoint.port)"
+                if sectionsByAddress[key] == nil { endpoints.append((endpoint.interface, endpoint.port, endpoint.ldaps, server)) }
+                sectionsByAddress[key, default: []].append(section)
+            }
+        }
+        var contexts: [LDAPServerTLS: NIOSSLContext] = [:]
+        for (interface, port, ldaps, server) in endpoints {
+            let sections = sectionsByAddress["\(interface)|\(port)"]!
+            let names = sections.map { "[\($0.name)]" }.joined(separator: ", ")
+            var context: NIOSSLContext?
+            if let tls = server.tls {
+                do {
+                    context = try contexts[tls] ?? tls.makeContext()
+                    contexts[tls] = context
+                } catch {
+                    throw StartError(description: "\(configuration.path):\(server.line): [\(server.policy.name)] \(error)")
+                }
+            }
+            let listener: LDAPListener
+            do {
+                listener = try await LDAPListener.bind(
+                    host: interface, port: port, sections: sections, tlsContext: context, ldaps: ldaps,
+                    options: .init(timeouts: LDAPTimeouts(idle: server.idleTimeout)), logger: logger)
+            } catch {
+                throw StartError(
+                    description: "\(configuration.path): \(names): cannot listen on tcp \(interface):\(port) (\(error)); another process may hold the port, or ports below 1024 need privileges: change \(ldaps ? "ssl_port" : "port")= or interface=",
+                    unboundPort: port)
+            }
+            listeners.append(listener)
+            let kind = switch listener.transport {
+            case .clear: "clear LDAP, no TLS"
+            case .clearWithStartTLS: "LDAP with StartTLS"
+            case .ldaps: "LDAPS"
+            }
+            logger.info("listening for LDAP on tcp \(listener.localAddress) (\(kind))", metadata: ["sections": "\(sections.map(\.name).joined(separator: ", "))"])
+        }
+    }
+
     /// SIGHUP: re-reads every `[local_client]` users file. A file that does not load keeps the
     /// users in use, and the log says why.
     func reload(logger: Logger) {
@@ -250,6 +321,7 @@ final class RunningProxy: Sendable {
     func shutdown(grace: Duration) async {
         await withTaskGroup(of: Void.self) { group in
             for listener in listeners { group.addTask { await listener.shutdown(grace: grace) } }
+            for listener in ldapListeners { group.addTask { await listener.shutdown(grace: grace) } }
         }
         for run in runs { await run.value }
         for client in radiusClients { await client.shutdown() }

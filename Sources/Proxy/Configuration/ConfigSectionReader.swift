@@ -1,3 +1,5 @@
+import Foundation
+
 /// Reads the keys of one authproxy.cfg section with types, defaults and the reference's aliases,
 /// and remembers which keys were read so that the rest can be reported as unknown.
 ///
@@ -101,6 +103,13 @@ struct ConfigSectionReader {
             read.insert(entry.key)
         }
         return found.sorted { $0.0 < $1.0 }
+    }
+
+    /// A file named in the section: relative paths are relative to the configuration file's folder,
+    /// as an administrator reading the file expects.
+    func resolvedPath(_ value: String) -> String {
+        if value.hasPrefix("/") { return value }
+        return URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(value).path
     }
 
     /// Every key of the section that no reader asked for: a typo or an option twofold does not have.

@@ -53,6 +53,8 @@ struct TwofoldConfiguration: Sendable {
     /// By lower-cased section name (`radius_client`, `radius_client2`).
     var clients: [String: Client]
     var radiusServers: [RADIUSServer]
+    /// `[ldap_server_duo_only]` sections, in file order.
+    var ldapServers: [LDAPServer] = []
     /// Things an administrator should know that do not stop the start (weak secrets, legacy options).
     var warnings: [String]
 
@@ -70,6 +72,7 @@ struct TwofoldConfiguration: Sendable {
         let file = try AuthproxyConfigFile.parse(text, path: path)
         var configuration = TwofoldConfiguration(path: path, main: Main(), clients: [:], radiusServers: [], warnings: [])
         var servers: [(AuthproxyConfigFile.Section, SectionPolicy.Mode)] = []
+        var ldapSections: [AuthproxyConfigFile.Section] = []
         for section in file.sections {
             var reader = ConfigSectionReader(path: path, section: section)
             switch section.kind.type {
@@ -90,11 +93,12 @@ struct TwofoldConfiguration: Sendable {
             case "radius_server_duo_only": servers.append((section, .duoOnly))
             case "radius_server_challenge": servers.append((section, .challenge))
             case "radius_server_iframe": servers.append((section, .iframe))
-            case "ldap_server_auto", "ldap_server_duo_only":
+            case "ldap_server_duo_only": ldapSections.append(section)
+            case "ldap_server_auto":
                 throw ConfigError(
                     path: path, line: section.line, section: section.name, "is not supported by this version of twofold yet",
                     hint: "supported: [main], [ad_client], [radius_client], [local_client], [duo_only_client], [radius_server_auto], [radius_server_concat], "
-                        + "[radius_server_duo_only], [radius_server_challenge], [radius_server_iframe] (type=juniper)")
+                        + "[radius_server_duo_only], [radius_server_challenge], [radius_server_iframe] (type=juniper), [ldap_server_duo_only]")
             default:
                 throw ConfigError(
                     path: path, line: section.line, section: section.name, "is not a section twofold knows",
@@ -108,6 +112,11 @@ struct TwofoldConfiguration: Sendable {
             configuration.radiusServers.append(
                 try readRADIUSServer(&reader, mode: mode, main: configuration.main, clients: configuration.clients, warnings: &configuration.warnings))
         }
+        for section in ldapSections {
+            var reader = ConfigSectionReader(path: path, section: section)
+            configuration.ldapServers.append(try readLDAPDuoOnlyServer(&reader, main: configuration.main, warnings: &configuration.warnings))
+        }
+        try checkSharedLDAPPorts(configuration.ldapServers, path: path)
         // Pass-through asked for on server sections goes to the [radius_client] they use.
         for section in file.sections where section.kind.type == "radius_client" {
             let name = section.name.lowercased()
@@ -119,9 +128,9 @@ struct TwofoldConfiguration: Sendable {
             var ignored: [String] = []
             configuration.clients[name] = .radius(try readRADIUSClient(&reader, warnings: &ignored, extraPassThrough: (names, all)))
         }
-        guard !configuration.radiusServers.isEmpty else {
+        guard !configuration.radiusServers.isEmpty || !configuration.ldapServers.isEmpty else {
             throw ConfigError(path: path, line: nil, "has no server section, so twofold would serve nothing",
-                hint: "add a [radius_server_auto] section with ikey, skey, api_host, client, radius_ip_1 and radius_secret_1")
+                hint: "add an [ldap_server_duo_only] section, or a [radius_server_auto] section with ikey, skey, api_host, client, radius_ip_1 and radius_secret_1")
         }
         return configuration
     }
@@ -235,16 +244,37 @@ struct TwofoldConfiguration: Sendable {
     static let localClientKeys = ["users_file", "minimum_pbkdf2_iterations", "minimum_scrypt_work"]
 
     private static func readLocalClient(_ reader: inout ConfigSectionReader) throws(ConfigError) -> LocalUsersClient.Configuration {
-        var path = try reader.required("users_file", hint: "the users file; write its lines with twofold hash-password")
-        if !path.hasPrefix("/") {
-            // Relative to the configuration file, as an administrator reading the file expects.
-            path = URL(fileURLWithPath: reader.path).deletingLastPathComponent().appendingPathComponent(path).path
-        }
+        let path = reader.resolvedPath(try reader.required("users_file", hint: "the users file; write its lines with twofold hash-password"))
         let floor = PasswordCostFloor(
             minimumPBKDF2Iterations: try reader.int("minimum_pbkdf2_iterations", default: PasswordCostFloor.owasp.minimumPBKDF2Iterations, in: 1...10_000_000)!,
             minimumScryptWork: try reader.int("minimum_scrypt_work", default: PasswordCostFloor.owasp.minimumScryptWork, in: 1...1_000_000_000)!)
         try reader.unknownKeys(valid: localClientKeys)
         return LocalUsersClient.Configuration(usersFile: path, costFloor: floor)
+    }
+
+    /// The Duo client of a server section: `skey`, `api_host`, `api_port`, `api_timeout`, with
+    /// `[main]`'s trust roots and proxy.
+    static func readDuo(
+        _ reader: inout ConfigSectionReader, policy: SectionPolicy, main: Main, warnings: inout [String]
+    ) throws(ConfigError) -> DuoClientConfiguration {
+        let skey = try reader.required("skey", hint: "the secret key of this application in the Duo Admin Panel")
+        let apiHost = try reader.required("api_host", hint: "the API hostname of this application, api-XXXXXXXX.duosecurity.com")
+        var duo = DuoClientConfiguration(
+            integrationKey: policy.integrationKey, secretKey: skey, apiHost: apiHost,
+            apiPort: try reader.int("api_port", default: 443, in: 1...65_535)!,
+            trustRoots: main.httpCACertsFile.map { .pemFile($0) } ?? .system)
+        if let entry = try reader.entry("api_timeout") {
+            guard let seconds = Int(entry.value), seconds >= 0, seconds <= 600 else {
+                throw reader.error(entry, "'\(entry.value)' is not a number of seconds from 0 to 600")
+            }
+            if seconds == 0 {
+                warnings.append("\(reader.path):\(entry.line): [\(reader.section.name)] api_timeout=0 means no timeout to the reference proxy; twofold keeps a finite one (\(DuoClientConfiguration.defaultAPITimeout))")
+            } else {
+                duo.apiTimeout = .seconds(seconds)
+            }
+        }
+        duo.httpProxy = main.httpProxy
+        return duo
     }
 
     static let radiusServerKeys = [
@@ -309,25 +339,9 @@ struct TwofoldConfiguration: Sendable {
         _ reader: inout ConfigSectionReader, mode: SectionPolicy.Mode, main: Main, clients: [String: Client], warnings: inout [String]
     ) throws(ConfigError) -> RADIUSServer {
         var policy = try SectionPolicy.read(&reader, mode: mode)
-        let skey = try reader.required("skey", hint: "the secret key of this application in the Duo Admin Panel")
-        let apiHost = try reader.required("api_host", hint: "the API hostname of this application, api-XXXXXXXX.duosecurity.com")
-        var duo = DuoClientConfiguration(
-            integrationKey: policy.integrationKey, secretKey: skey, apiHost: apiHost,
-            apiPort: try reader.int("api_port", default: 443, in: 1...65_535)!,
-            trustRoots: main.httpCACertsFile.map { .pemFile($0) } ?? .system)
-        if let entry = try reader.entry("api_timeout") {
-            guard let seconds = Int(entry.value), seconds >= 0, seconds <= 600 else {
-                throw reader.error(entry, "'\(entry.value)' is not a number of seconds from 0 to 600")
-            }
-            if seconds == 0 {
-                warnings.append("\(reader.path):\(entry.line): [\(reader.section.name)] api_timeout=0 means no timeout to the reference proxy; twofold keeps a finite one (\(DuoClientConfiguration.defaultAPITimeout))")
-            } else {
-                duo.apiTimeout = .seconds(seconds)
-            }
-        }
-        duo.httpProxy = main.httpProxy
+        let duo = try readDuo(&reader, policy: policy, main: main, warnings: &warnings)
         if mode == .iframe {
-            policy.webPrompt = try readWebPrompt(&reader, integrationKey: policy.integrationKey, secretKey: skey, duo: duo)
+            policy.webPrompt = try readWebPrompt(&reader, integrationKey: policy.integrationKey, secretKey: duo.secretKey, duo: duo)
         }
 
         var clientName: String?

@@ -23,11 +23,9 @@ final class LDAPClientHandler: ChannelDuplexHandler {
     typealias OutboundOut = ByteBuffer
 
     private var stateMachine: LDAPClientStateMachine
-    private var decoder: LDAPFrameDecoder
     private let limits: LDAPLimits
-    /// Bytes received but not yet a whole PDU. The decoder refuses a PDU over the limit from its
-    /// header, so this never holds more than one maximum PDU plus one read.
-    private var buffer: ByteBuffer?
+    /// Bytes received but not yet a whole PDU: at most one maximum PDU plus one read.
+    private var inbound: LDAPInboundBuffer
     private var promises: [Int32: EventLoopPromise<LDAPClientResponse>] = [:]
     private var deadlines: [Int32: Scheduled<Void>] = [:]
     private let timeout: Duration
@@ -44,7 +42,7 @@ final class LDAPClientHandler: ChannelDuplexHandler {
         makeTLSHandler: (@Sendable () throws -> NIOSSLClientHandler)?
     ) {
         self.stateMachine = LDAPClientStateMachine(endpoint: endpoint, tlsFromStart: tlsEstablished != nil)
-        self.decoder = LDAPFrameDecoder(limits: limits)
+        self.inbound = LDAPInboundBuffer(limits: limits)
         self.limits = limits
         self.timeout = timeout
         self.tlsEstablished = tlsEstablished
@@ -94,22 +92,15 @@ final class LDAPClientHandler: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !stateMachine.isClosed else { return }
-        var incoming = unwrapInboundIn(data)
-        if buffer == nil {
-            buffer = incoming
-        } else {
-            buffer!.writeBuffer(&incoming)
-        }
-        while !stateMachine.isClosed, var current = buffer {
-            buffer = nil  // keep the buffer uniquely referenced while it is read
+        inbound.append(unwrapInboundIn(data))
+        while !stateMachine.isClosed {
             let frame: ByteBuffer?
             do {
-                frame = try decoder.next(from: &current)
+                frame = try inbound.nextFrame()
             } catch {
                 run(stateMachine.decodingFailed("undecodable response: \(error)"), context: context)
                 return
             }
-            buffer = current.readableBytes > 0 ? current : nil
             guard let frame else { break }
             let message: LDAPMessage
             do {
@@ -119,10 +110,6 @@ final class LDAPClientHandler: ChannelDuplexHandler {
                 return
             }
             run(stateMachine.received(message), context: context)
-        }
-        if var remaining = buffer, remaining.readerIndex > 64 * 1024 {
-            remaining.discardReadBytes()
-            buffer = remaining
         }
     }
 
@@ -173,7 +160,7 @@ final class LDAPClientHandler: ChannelDuplexHandler {
         case .insertTLSHandler(let messageID):
             // The server must send nothing between the StartTLS response and the handshake; bytes
             // already buffered were sent in the clear and are refused (RFC 4511 §4.14.2).
-            if let buffer, buffer.readableBytes > 0 {
+            if inbound.readableBytes > 0 {
                 run(stateMachine.unencryptedBytesAfterStartTLS(), context: context)
                 return
             }
@@ -205,7 +192,7 @@ final class LDAPClientHandler: ChannelDuplexHandler {
                 promise.fail(error)
             }
             promises = [:]
-            buffer = nil
+            inbound.removeAll()
             if closeChannel { context.close(promise: nil) }
         }
     }
