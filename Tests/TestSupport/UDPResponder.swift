@@ -36,6 +36,8 @@ public final class UDPResponder: Sendable {
     public static func start(host: String = "127.0.0.1", _ respond: @escaping Respond) async throws -> UDPResponder {
         let box = ReceivedBox()
         let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            // Tests send hundreds of requests at once; the default 208 KiB holds about 270.
+            .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(Handler(respond: respond, box: box))

@@ -195,8 +195,10 @@ final class LDAPSessionHandler: ChannelDuplexHandler {
             Task {
                 let decision = await engine.authenticate(request)
                 eventLoop.execute {
-                    gate.withLockedValue { $0.bindFinished() }
+                    // Answered (written and flushed) before the count drops: a graceful stop
+                    // closes the connections once no bind is in flight.
                     handler.value.decided(messageID: messageID, decision)
+                    gate.withLockedValue { $0.bindFinished() }
                 }
             }
 
