@@ -298,6 +298,52 @@ import Glibc
         await running.sim.stop()
     }
 
+    /// `[main] state_key`: a challenge begun on one twofold is answered on another with the same
+    /// key and configuration; a twofold with another key cannot open the State.
+    @Test(.enabled(if: Peers.shouldRunPython), .timeLimit(.minutes(2)))
+    func aChallengeBegunOnOneProcessIsAnsweredOnAnother() async throws {
+        let first = try await Self.start(
+            mode: "radius_server_challenge", extra: "client=duo_only_client\nprompt_format=short\nfactors=push,phone,sms,passcode",
+            sections: "state_key=the-key-every-twofold-here-shares\n\n[duo_only_client]")
+        defer { try? FileManager.default.removeItem(at: first.folder) }
+        #expect(first.proxy.standardError.contains("sealed with [main] state_key"), "\(first.proxy.transcript)")
+
+        /// The same configuration on another port, with `state_key` replaced when asked.
+        func another(stateKey: String? = nil) async throws -> (PeerProcess, Int) {
+            var config = try String(contentsOf: first.folder.appendingPathComponent("authproxy.cfg"), encoding: .utf8)
+            let port = try FreePort.udp()
+            config = config.replacingOccurrences(of: "port=\(first.port)\n", with: "port=\(port)\n")
+            if let stateKey { config = config.replacingOccurrences(of: "the-key-every-twofold-here-shares", with: stateKey) }
+            let path = first.folder.appendingPathComponent("authproxy-\(port).cfg").path
+            try config.write(toFile: path, atomically: true, encoding: .utf8)
+            let proxy = try PeerProcess(Self.twofold, ["run", "--config", path, "--grace", "5"])
+            try await Wait.until("the other twofold listens", timeout: .seconds(20)) {
+                guard proxy.isRunning else { throw PeerMissing(peer: "twofold run exited: \(proxy.transcript)") }
+                return proxy.standardError.contains("listening for RADIUS on udp")
+            }
+            return (proxy, port)
+        }
+        let (second, secondPort) = try await another()
+        let (stranger, strangerPort) = try await another(stateKey: "a-key-of-some-other-installation")
+
+        let menu = try await Self.pyrad("alice", "password", port: first.port)
+        #expect(menu.code == 11 && menu.verified, "\(menu)\n\(first.proxy.transcript)")
+        let state = try #require(menu.state)
+        let refused = try await Self.pyrad("alice", "push1", state: state, port: strangerPort)
+        #expect(refused.code == 3 && refused.verified, "\(refused)\n\(stranger.transcript)")
+        let accepted = try await Self.pyrad("alice", "push1", state: state, port: secondPort)
+        #expect(accepted.code == 2 && accepted.verified, "\(accepted)\n\(second.transcript)")
+        // Once redeemed there, the State is spent there.
+        let replayed = try await Self.pyrad("alice", "push1", state: state, port: secondPort)
+        #expect(replayed.code == 3 && replayed.verified)
+        #expect(first.sim.stats().users["alice"]?.auth == 1)
+
+        await stranger.stop(grace: .seconds(10))
+        await second.stop(grace: .seconds(10))
+        await first.proxy.stop(grace: .seconds(10))
+        await first.sim.stop()
+    }
+
     /// The Juniper iframe round trip through the binary: the challenge carries a Duo Web request;
     /// the test plays Duo's frame (an AUTH cookie signed with the secret key) and types its answer
     /// back with the State, as the Juniper page's script does.

@@ -1,3 +1,4 @@
+import Foundation
 import Policy
 @testable import Proxy
 import RADIUSFront
@@ -88,6 +89,27 @@ import Testing
         radius_secret_1=juniper-secret-0123456789
 
         """
+
+    @Test func stateKeyInlineOrFromAFile() throws {
+        let server = "[duo_only_client]\n[radius_server_duo_only]\nikey=DI\nskey=s\napi_host=h\nradius_ip_1=192.0.2.1\nradius_secret_1=0123456789abcdef\n"
+        #expect(try TwofoldConfiguration.parse(server, path: "/c.cfg").main.stateKey == nil)
+        let inline = try TwofoldConfiguration.parse("[main]\nstate_key=0123456789abcdefXYZ\n" + server, path: "/c.cfg")
+        #expect(inline.main.stateKey == Array("0123456789abcdefXYZ".utf8))
+
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("twofold-state-key-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try "0123456789abcdefXYZ\n".write(to: folder.appendingPathComponent("state.key"), atomically: true, encoding: .utf8)
+        let fromFile = try TwofoldConfiguration.parse("[main]\nstate_key_file=state.key\n" + server, path: folder.appendingPathComponent("c.cfg").path)
+        #expect(fromFile.main.stateKey == Array("0123456789abcdefXYZ".utf8), "relative to the config file, newline dropped")
+
+        #expect(Self.error("[main]\nstate_key=short\n" + server)
+            == "/c.cfg:2: [main] state_key: is shorter than 16 characters (a long random secret, the same on every twofold that serves these clients, e.g. from: openssl rand -hex 32)")
+        #expect(Self.error("[main]\nstate_key=0123456789abcdefXYZ\nstate_key_file=/k\n" + server)
+            == "/c.cfg:2: [main] state_key: and state_key_file are both set (keep one of them)")
+        #expect(Self.error("[main]\nstate_key_file=/nonexistent/state.key\n" + server)
+            == "/c.cfg:2: [main] state_key_file: cannot read /nonexistent/state.key (check the path and that twofold may read it)")
+    }
 
     @Test func anIframeSectionForJuniper() throws {
         let configuration = try TwofoldConfiguration.parse(Self.iframe + "type=Juniper\njoin_pending_push_window=0\n", path: "/c.cfg")

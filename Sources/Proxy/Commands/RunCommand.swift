@@ -203,11 +203,20 @@ final class RunningProxy: Sendable {
                         clientIPAttribute: server.clientIPAttribute, joinPendingWindow: server.joinPendingWindow, engine: engine))
             }
 
+            let sealer = configuration.main.stateKey.map { StateSealer(secret: $0) } ?? .random()
+            if !addressOrder.isEmpty {
+                if sealer.isShared {
+                    logger.info("challenge State is sealed with [main] state_key: another twofold with the same key and configuration can take the answer")
+                } else {
+                    logger.info("challenge State is sealed with a random key of this process: set [main] state_key (the same on each twofold) for a challenge's answer to be taken by another twofold")
+                }
+            }
             for (interface, port) in addressOrder {
                 let sections = sectionsByAddress["\(interface)|\(port)"]!
                 let listener: RADIUSListener
                 do {
-                    listener = try await RADIUSListener.bind(host: interface, port: port, sections: sections, logger: logger)
+                    listener = try await RADIUSListener.bind(
+                        host: interface, port: port, sections: sections, challenges: ChallengeStates(sealer: sealer), logger: logger)
                 } catch {
                     let names = sections.map { "[\($0.name)]" }.joined(separator: ", ")
                     throw StartError(

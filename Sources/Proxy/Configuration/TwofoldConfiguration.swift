@@ -18,6 +18,9 @@ struct TwofoldConfiguration: Sendable {
         var httpCACertsFile: String?
         var interface: String?
         var httpProxy: (host: String, port: Int)?
+        /// `state_key` or the contents of `state_key_file`: seals challenge State, so that another
+        /// process with the same key and configuration can continue a login.
+        var stateKey: [UInt8]?
     }
 
     /// A `client` section: what checks the first factor.
@@ -141,7 +144,11 @@ struct TwofoldConfiguration: Sendable {
 
     // MARK: - Sections
 
-    static let mainKeys = ["debug", "log_dir", "log_file", "log_stdout", "log_auth_events", "http_ca_certs_file", "interface", "http_proxy_host", "http_proxy_port"]
+    static let mainKeys = [
+        "debug", "log_dir", "log_file", "log_stdout", "log_auth_events", "http_ca_certs_file", "interface", "http_proxy_host", "http_proxy_port",
+        "state_key", "state_key_file",
+    ]
+    static let minimumStateKeyLength = 16
 
     private static func readMain(_ reader: inout ConfigSectionReader) throws(ConfigError) -> Main {
         var main = Main()
@@ -155,8 +162,38 @@ struct TwofoldConfiguration: Sendable {
         if let host = try reader.string("http_proxy_host") {
             main.httpProxy = (host, try reader.int("http_proxy_port", default: 80, in: 1...65_535)!)
         }
+        main.stateKey = try readStateKey(&reader)
         try reader.unknownKeys(valid: mainKeys)
         return main
+    }
+
+    private static func readStateKey(_ reader: inout ConfigSectionReader) throws(ConfigError) -> [UInt8]? {
+        let hint = "a long random secret, the same on every twofold that serves these clients, e.g. from: openssl rand -hex 32"
+        let inline = try reader.entry("state_key")
+        let file = try reader.entry("state_key_file")
+        if let inline, file != nil {
+            throw reader.error(inline, "and state_key_file are both set", hint: "keep one of them")
+        }
+        let key: [UInt8]
+        let entry: AuthproxyConfigFile.Entry
+        if let inline {
+            (key, entry) = (Array(inline.value.utf8), inline)
+        } else if let file {
+            let path = reader.resolvedPath(file.value)
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw reader.error(file, "cannot read \(path)", hint: "check the path and that twofold may read it")
+            }
+            // A trailing newline (echo, an editor) is not part of the key.
+            var bytes = Array(data)
+            while let last = bytes.last, last == 0x0A || last == 0x0D || last == 0x20 { bytes.removeLast() }
+            (key, entry) = (bytes, file)
+        } else {
+            return nil
+        }
+        guard key.count >= minimumStateKeyLength else {
+            throw reader.error(entry, "is shorter than \(minimumStateKeyLength) characters", hint: hint)
+        }
+        return key
     }
 
     static let radiusClientKeys = [
