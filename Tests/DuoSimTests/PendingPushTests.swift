@@ -9,11 +9,11 @@ import Testing
 @Suite(.serialized) struct PendingPushTests {
     @Test(.timeLimit(.minutes(1)))
     func aThousandAsyncPushesPendingAtOnce() async throws {
-        try await SimHarness.with(connections: 16) { sim async throws in
+        try await SimHarness.with(connections: 64) { sim async throws in
             let txids = try await withThrowingTaskGroup(of: String.self) { group in
                 for _ in 0..<1000 {
                     group.addTask {
-                        // Queued behind 16 connections: a loaded machine needs more than the default 10 s.
+                        // Queued behind 64 connections: a loaded machine needs more than the default 10 s.
                         let answer = try await sim.send(sim.signed(.POST, "/auth/v2/auth",
                                                                    ["username": "held", "factor": "push", "async": "1"]),
                                                         timeout: .seconds(40))

@@ -43,7 +43,9 @@ struct SimHarness {
             allowedClockSkew: skew, pushTimeout: pushTimeout))
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool.retryConnectionEstablishment = false
-        configuration.timeout.connect = .seconds(5)
+        // Also how long a request may wait for a pooled connection: tests queue hundreds behind a
+        // few connections on loaded machines.
+        configuration.timeout.connect = .seconds(30)
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = connections
         if tls, let pem = server.caCertificatePEM {
             var tlsConfiguration = TLSConfiguration.makeClientConfiguration()
