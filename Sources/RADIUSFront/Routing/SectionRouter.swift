@@ -80,6 +80,12 @@ public struct SectionRouter: Sendable {
         public var first: Int
         public var second: Int
         public var kind: Kind
+
+        public init(first: Int, second: Int, kind: Kind) {
+            self.first = first
+            self.second = second
+            self.kind = kind
+        }
     }
 
     /// Checks the sections of one listener for ``Conflict``s, first ones first.
