@@ -56,16 +56,8 @@ import Testing
             users_file=\(users.path)
             minimum_pbkdf2_iterations=1000
 
-            [ad_client]
-            host=127.0.0.1
-            port=\(directory.port)
-            auth_type=plain
-            bind_dn=\(directory.adminDN)
-            service_account_password=\(directory.adminPassword)
-            search_dn=\(directory.peopleDN)
-            username_attribute=uid
-
             """
+            + RunCommandTests.adClient(directory)
             + section("radius_server_auto", Self.staff, "client=local_client\nmatch_username_suffix=@staff.example.com\nstrip_realm=true")
             + section("radius_server_auto2", Self.contractors, "client=ad_client\nmatch_username_suffix=@contractors.example.com\nstrip_realm=true")
             + section("radius_server_duo_only", Self.partners, "match_nas_identifier=vpn-partners")
