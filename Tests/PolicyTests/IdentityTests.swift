@@ -27,6 +27,16 @@ import Testing
         #expect(stripped.raw == raw)
     }
 
+    /// A section that matched `@x` in `CORP\alice@x` strips what it matched, not the parsed realm.
+    @Test func strippingWhatARuleMatched() throws {
+        let identity = try LoginIdentity.parse("CORP\\alice@x")
+        let stripped = identity.strippingRealm(leaving: "CORP\\alice")
+        #expect(stripped.directoryUsername == "CORP\\alice")
+        #expect(stripped.duoUsername == "CORP\\alice")
+        #expect(stripped.raw == "CORP\\alice@x")
+        #expect(stripped.normalized == "corp\\alice@x")
+    }
+
     @Test(arguments: [
         ("", LoginIdentityError.empty),
         ("ali\u{0}ce", .controlCharacter(0)),

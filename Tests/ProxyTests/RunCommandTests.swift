@@ -149,6 +149,21 @@ import Glibc
         await running.sim.stop()
     }
 
+    /// An `[ad_client]` section for the test directory: plain binds, users by uid.
+    static func adClient(_ directory: SlapdPeer) -> String {
+        """
+        [ad_client]
+        host=127.0.0.1
+        port=\(directory.port)
+        auth_type=plain
+        bind_dn=\(directory.adminDN)
+        service_account_password=\(directory.adminPassword)
+        search_dn=\(directory.peopleDN)
+        username_attribute=uid
+
+        """
+    }
+
     @Test(.enabled(if: Peers.shouldRun("radclient") && Peers.shouldRun("slapd")), .timeLimit(.minutes(2)))
     func aDirectoryAsThePrimary() async throws {
         let directory = try await SlapdPeer.start()
@@ -156,16 +171,7 @@ import Glibc
         let running = try await Self.start(
             mode: "radius_server_auto",
             extra: "client=ad_client",
-            sections: """
-                [ad_client]
-                host=127.0.0.1
-                port=\(directory.port)
-                auth_type=plain
-                bind_dn=\(directory.adminDN)
-                service_account_password=\(directory.adminPassword)
-                search_dn=\(directory.peopleDN)
-                username_attribute=uid
-                """)
+            sections: Self.adClient(directory))
         defer { try? FileManager.default.removeItem(at: running.folder) }
 
         let accepted = try await Self.radclient("alice", "alice-secret-1,push", port: running.port)

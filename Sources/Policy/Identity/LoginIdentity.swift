@@ -81,6 +81,16 @@ public struct LoginIdentity: Sendable, Hashable, CustomStringConvertible {
         return copy
     }
 
+    /// The same identity with the directory and Duo names set to what is left of the raw name
+    /// once a section removed the realm it matched (`strip_realm` with `match_username_prefix` /
+    /// `match_username_suffix`). The raw name, used by logs and limits, stays as sent.
+    public func strippingRealm(leaving user: String) -> LoginIdentity {
+        var copy = self
+        copy.directoryUsername = user
+        copy.duoUsername = user
+        return copy
+    }
+
     public var description: String { raw }
 }
 

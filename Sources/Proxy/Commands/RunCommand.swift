@@ -200,7 +200,8 @@ final class RunningProxy: Sendable {
                 sectionsByAddress[key, default: []].append(
                     RADIUSServerSection(
                         name: server.policy.name, clients: server.clients, requireMessageAuthenticator: server.requireMessageAuthenticator,
-                        clientIPAttribute: server.clientIPAttribute, joinPendingWindow: server.joinPendingWindow, engine: engine))
+                        clientIPAttribute: server.clientIPAttribute, joinPendingWindow: server.joinPendingWindow, rules: server.rules,
+                        engine: engine))
             }
 
             let sealer = configuration.main.stateKey.map { StateSealer(secret: $0) } ?? .random()

@@ -40,11 +40,15 @@ struct TwofoldConfiguration: Sendable {
         var interface: String
         var port: Int
         var clients: [RADIUSServerSection.Client]
+        /// The line of each client's `radius_ip_N`, in the order of ``clients``.
+        var clientLines: [Int] = []
         var requireMessageAuthenticator: Bool
         var clientIPAttribute: RADIUSAttributeType
         /// `join_pending_push_window` (seconds, 0 = off).
         var joinPendingWindow: Duration = RADIUSServerSection.defaultJoinPendingWindow
         var line: Int
+        /// The `match_*` keys and `strip_realm`.
+        var rules = RealmRules()
         /// `pass_through_attr_names` / `pass_through_all` of the server section, handed to its
         /// `[radius_client]`.
         var passThroughNames: [String] = []
@@ -120,6 +124,7 @@ struct TwofoldConfiguration: Sendable {
             configuration.ldapServers.append(try readLDAPDuoOnlyServer(&reader, main: configuration.main, warnings: &configuration.warnings))
         }
         try checkSharedLDAPPorts(configuration.ldapServers, path: path)
+        try checkSharedRADIUSPorts(configuration.radiusServers, path: path)
         // Pass-through asked for on server sections goes to the [radius_client] they use.
         for section in file.sections where section.kind.type == "radius_client" {
             let name = section.name.lowercased()
@@ -319,7 +324,8 @@ struct TwofoldConfiguration: Sendable {
         "delimited_password_length", "exempt_username_N", "exempt_ou_N", "client", "radius_ip_N", "radius_secret_N", "port",
         "interface", "require_message_authenticator", "client_ip_attr", "pass_through_attr_names", "pass_through_all", "max_failed_primary_per_user",
         "max_failed_primary_per_address", "failed_primary_window", "max_pushes_per_user", "push_window", "max_challenge_answers",
-        "join_pending_push_window",
+        "join_pending_push_window", "match_username_suffix", "match_username_prefix", "match_nas_identifier", "match_attribute_N",
+        "strip_realm",
     ]
     /// Keys only some section types take.
     static let challengeServerKeys = ["prompt_format", "enroll_challenge"]
@@ -399,6 +405,7 @@ struct TwofoldConfiguration: Sendable {
         }
 
         var radiusClients: [RADIUSServerSection.Client] = []
+        var clientLines: [Int] = []
         let secrets = Dictionary(try reader.numbered("radius_secret").map { ($0.number, $0.entry) }, uniquingKeysWith: { first, _ in first })
         let addresses = try reader.numbered("radius_ip")
         guard !addresses.isEmpty else {
@@ -420,6 +427,7 @@ struct TwofoldConfiguration: Sendable {
                 warnings.append("\(reader.path):\(secret.line): [\(reader.section.name)] radius_secret_\(number) is shorter than 16 characters; RFC 2865 §3 asks for at least 16 (use a long random secret)")
             }
             radiusClients.append(.init(network: network, secret: Array(secret.value.utf8)))
+            clientLines.append(entry.line)
         }
         for (number, entry) in secrets where !addresses.contains(where: { $0.number == number }) {
             throw reader.error(entry, "has no radius_ip_\(number)", hint: "each radius_secret_N goes with a radius_ip_N")
@@ -453,13 +461,16 @@ struct TwofoldConfiguration: Sendable {
         }
         let joinWindow = try reader.int(
             "join_pending_push_window", default: Int(RADIUSServerSection.defaultJoinPendingWindow.components.seconds), in: 0...300)!
-        let server = RADIUSServer(
+        let rules = try readRealmRules(&reader)
+        var server = RADIUSServer(
             policy: policy, duo: duo, client: clientName,
             interface: try reader.string("interface") ?? main.interface ?? "0.0.0.0",
             port: try reader.int("port", default: 1812, in: 1...65_535)!,
             clients: radiusClients, requireMessageAuthenticator: requireMessageAuthenticator, clientIPAttribute: clientIPAttribute,
             joinPendingWindow: .seconds(joinWindow), line: reader.section.line, passThroughNames: passThroughNames,
             passThroughAll: passThroughAll)
+        server.clientLines = clientLines
+        server.rules = rules
         let modeKeys = mode == .challenge ? challengeServerKeys : mode == .iframe ? iframeServerKeys : []
         try reader.unknownKeys(valid: radiusServerKeys + modeKeys)
         return server

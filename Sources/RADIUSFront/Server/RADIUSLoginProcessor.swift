@@ -8,6 +8,7 @@ import Synchronization
 /// part of the RADIUS front between the gate and the socket.
 public final class RADIUSLoginProcessor: Sendable {
     public let sections: [RADIUSServerSection]
+    private let router: SectionRouter
     private let challenges: Mutex<ChallengeStates>
     private let pending = Mutex(PendingLogins<Waiter>())
     /// Keys the password digests of ``PendingLogins``; never leaves the process.
@@ -23,6 +24,7 @@ public final class RADIUSLoginProcessor: Sendable {
         clock: @escaping @Sendable () -> ContinuousClock.Instant = { .now }
     ) {
         self.sections = sections
+        self.router = SectionRouter(sections)
         self.challenges = Mutex(challenges)
         self.clock = clock
     }
@@ -35,20 +37,33 @@ public final class RADIUSLoginProcessor: Sendable {
         public var refusal: String?
         /// True when the request joined an identical login in progress and got its decision.
         public var joined = false
+        /// The section that decided, nil when none took the request.
+        public var section: String?
     }
 
     public func process(_ login: RADIUSRequestGate.PendingLogin) async -> Outcome {
-        let section = sections[login.sectionIndex]
         let packet = login.packet
 
         guard let nameAttribute = packet[.userName] else { return refuse(login, "the request has no User-Name") }
-        let identity: LoginIdentity
+        let parsed: LoginIdentity
         do {
-            identity = try LoginIdentity.parse(octets: nameAttribute.value)
+            parsed = try LoginIdentity.parse(octets: nameAttribute.value)
         } catch {
             // SECURITY.md: refused before any lookup; the name itself is not logged.
             return refuse(login, "User-Name refused: \(error)")
         }
+        let sectionIndex: Int
+        let identity: LoginIdentity
+        switch router.route(parsed, packet, from: login.key.source) {
+        case .section(let index, let routed):
+            (sectionIndex, identity) = (index, routed)
+        case .noRealm(let candidates):
+            // Never handed to a section whose rules did not hold.
+            return refuse(
+                login, "no realm matched '\(parsed.raw)' (the match_* rules of \(candidates.map { "[\($0)]" }.joined(separator: ", ")) did not hold)",
+                message: "Access denied: no realm matched this login")
+        }
+        let section = sections[sectionIndex]
         if packet[.chapPassword] != nil {
             return refuse(login, "CHAP-Password: twofold needs the password itself (PAP) to check it and to read a factor from it")
         }
@@ -79,10 +94,11 @@ public final class RADIUSLoginProcessor: Sendable {
                 return refuse(login, "challenge answer refused: \(refusal)", message: "This login expired; please start again")
             }
         } else {
-            (decision, joined) = await decideNew(request, section: section, login: login)
+            (decision, joined) = await decideNew(request, section: sectionIndex, login: login)
         }
         var outcome = reply(to: login, decision, binding: binding)
         outcome.joined = joined
+        outcome.section = section.name
         return outcome
     }
 
@@ -92,8 +108,9 @@ public final class RADIUSLoginProcessor: Sendable {
     /// Decides a login without State, joining an identical one in progress when the section
     /// allows it (``PendingLogins``). Only a login with the user's address can join or be joined.
     private func decideNew(
-        _ request: LoginRequest, section: RADIUSServerSection, login: RADIUSRequestGate.PendingLogin
+        _ request: LoginRequest, section sectionIndex: Int, login: RADIUSRequestGate.PendingLogin
     ) async -> (Decision, joined: Bool) {
+        let section = sections[sectionIndex]
         guard section.joinPendingWindow > .zero, let userAddress = request.clientAddress else {
             return (await section.engine.authenticate(request), false)
         }
@@ -101,7 +118,7 @@ public final class RADIUSLoginProcessor: Sendable {
         let key = PendingLogins<Waiter>.Key(
             // The name as sent, not normalised: a primary may tell `Alice` from `alice`, and a name
             // it would refuse must not ride on another's accept.
-            section: login.sectionIndex, device: login.key.source, userAddress: userAddress, user: request.identity.raw,
+            section: sectionIndex, device: login.key.source, userAddress: userAddress, user: request.identity.raw,
             passwordDigest: Array(digest))
         let now = clock()
         var role = PendingLogins<Waiter>.Begin.alone

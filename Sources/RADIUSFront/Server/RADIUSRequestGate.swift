@@ -41,6 +41,8 @@ public struct RADIUSRequestGate: Sendable {
     /// A request that passed every check.
     public struct PendingLogin: Sendable {
         public var key: DuplicateCache.Key
+        /// The section whose client entry gave the secret (the most specific network). The
+        /// section that decides is chosen later, by ``SectionRouter``, once the name is read.
         public var sectionIndex: Int
         public var secret: [UInt8]
         public var packet: RADIUSPacket

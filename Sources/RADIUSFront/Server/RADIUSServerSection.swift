@@ -25,6 +25,8 @@ public struct RADIUSServerSection: Sendable {
     /// address, user and password) that arrives within this time of its start waits for that
     /// login's decision instead of sending a second push. Zero turns joining off.
     public var joinPendingWindow: Duration
+    /// The `match_*` keys and `strip_realm` (``SectionRouter``); none by default.
+    public var rules: RealmRules
     public var engine: PolicyEngine
 
     /// The default `join_pending_push_window`: about as long as devices resend a request.
@@ -33,13 +35,14 @@ public struct RADIUSServerSection: Sendable {
     public init(
         name: String, clients: [Client], requireMessageAuthenticator: Bool = true,
         clientIPAttribute: RADIUSAttributeType = .callingStationID, joinPendingWindow: Duration = defaultJoinPendingWindow,
-        engine: PolicyEngine
+        rules: RealmRules = RealmRules(), engine: PolicyEngine
     ) {
         self.name = name
         self.clients = clients
         self.requireMessageAuthenticator = requireMessageAuthenticator
         self.clientIPAttribute = clientIPAttribute
         self.joinPendingWindow = joinPendingWindow
+        self.rules = rules
         self.engine = engine
     }
 }

@@ -1,0 +1,110 @@
+import DuoSim
+import Foundation
+import TestSupport
+import Testing
+
+/// Multi-realm routing through the built binary: one RADIUS listener, three sections (a local
+/// users file for `@staff`, slapd for `@contractors`, duo-only for the NAS-Identifier
+/// `vpn-partners`), each its own Duo integration; the simulator's counters per integration key
+/// say which section each login reached.
+@Suite(.serialized) struct RealmRoutingRunTests {
+    static let staff = "DISTAFF0000000000001"
+    static let contractors = "DICONTRACTORS0000002"
+    static let partners = "DIPARTNERS0000000003"
+
+    @Test(.enabled(if: Peers.shouldRun("radclient") && Peers.shouldRun("slapd")), .timeLimit(.minutes(3)))
+    func threeRealmsOnOneListener() async throws {
+        let directory = try await SlapdPeer.start()
+        defer { Task { await directory.stop() } }
+        let sim = try await DuoSimServer.start(DuoSimConfiguration(
+            integrations: [Self.staff: RunCommandTests.skey, Self.contractors: RunCommandTests.skey, Self.partners: RunCommandTests.skey],
+            users: DuoSimUsers(users: ["alice": DuoSimUser(push: .approve, passcodes: ["123456"])]),
+            tls: .selfSigned))
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("twofold-realms-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try (sim.caCertificatePEM ?? "").write(to: folder.appendingPathComponent("duo-ca.pem"), atomically: true, encoding: .utf8)
+
+        let hashed = try await PeerProcess.run(
+            RunCommandTests.twofold, ["hash-password", "--username", "alice", "--iterations", "1000", "--allow-weak-cost"],
+            stdin: Data("staff-pass\n".utf8), timeout: .seconds(30))
+        let users = folder.appendingPathComponent("users")
+        try ((hashed.stdout.split(separator: "\n").last.map(String.init) ?? "") + "\n").write(to: users, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: users.path)
+
+        let port = try FreePort.udp()
+        func section(_ type: String, _ ikey: String, _ lines: String) -> String {
+            """
+            [\(type)]
+            ikey=\(ikey)
+            skey=\(RunCommandTests.skey)
+            api_host=127.0.0.1
+            api_port=\(sim.port)
+            radius_ip_1=127.0.0.1
+            radius_secret_1=\(RunCommandTests.secret)
+            interface=127.0.0.1
+            port=\(port)
+            \(lines)
+
+            """
+        }
+        let config = """
+            [main]
+            http_ca_certs_file=\(folder.appendingPathComponent("duo-ca.pem").path)
+
+            [local_client]
+            users_file=\(users.path)
+            minimum_pbkdf2_iterations=1000
+
+            """
+            + RunCommandTests.adClient(directory)
+            + section("radius_server_auto", Self.staff, "client=local_client\nmatch_username_suffix=@staff.example.com\nstrip_realm=true")
+            + section("radius_server_auto2", Self.contractors, "client=ad_client\nmatch_username_suffix=@contractors.example.com\nstrip_realm=true")
+            + section("radius_server_duo_only", Self.partners, "match_nas_identifier=vpn-partners")
+        let path = folder.appendingPathComponent("authproxy.cfg").path
+        try config.write(toFile: path, atomically: true, encoding: .utf8)
+        let proxy = try PeerProcess(RunCommandTests.twofold, ["run", "--config", path, "--grace", "20"])
+        try await Wait.until("twofold listens", timeout: .seconds(20)) {
+            guard proxy.isRunning else { throw PeerMissing(peer: "twofold run exited: \(proxy.transcript)") }
+            return proxy.standardError.contains("listening for RADIUS on udp")
+        }
+
+        func requests() -> [String: Int] { sim.stats().integrations.mapValues(\.requests) }
+        func login(_ user: String, _ password: String, nas: String? = nil) async throws -> String {
+            let attributes = nas.map { ", NAS-Identifier = \"\($0)\"" } ?? ""
+            return try await RunCommandTests.radclient(user, password, port: port, attributes: attributes).stdout
+        }
+        /// The integrations whose request counts changed during `body`.
+        func reached(_ body: () async throws -> String, expect answer: String) async throws -> Set<String> {
+            let before = requests()
+            let reply = try await body()
+            #expect(reply.contains(answer), "\(reply)\n\(proxy.transcript)")
+            return Set(requests().filter { $0.value != before[$0.key, default: 0] }.keys)
+        }
+
+        // Each realm reaches its own directory (only that one knows the password) and its own integration.
+        #expect(try await reached({ try await login("alice@staff.example.com", "staff-pass,123456") }, expect: "Received Access-Accept") == [Self.staff])
+        #expect(try await reached({ try await login("alice@STAFF.Example.com", "staff-pass,123456") }, expect: "Received Access-Accept") == [Self.staff])
+        #expect(try await reached({ try await login("alice@contractors.example.com", "alice-secret-1,123456") }, expect: "Received Access-Accept")
+            == [Self.contractors])
+        #expect(try await reached({ try await login("alice", "123456", nas: "vpn-partners") }, expect: "Received Access-Accept") == [Self.partners])
+        // One realm's password does not open another's.
+        #expect(try await reached({ try await login("alice@contractors.example.com", "staff-pass,123456") }, expect: "Received Access-Reject").isEmpty)
+        // Realm confusion: the realm is the end of the name. This one is staff's, and staff's
+        // directory has no `alice@contractors.example.com`: rejected before Duo.
+        #expect(try await reached(
+            { try await login("alice@contractors.example.com@staff.example.com", "alice-secret-1,123456") }, expect: "Received Access-Reject").isEmpty)
+        // No section takes these: rejected, saying so, without a Duo call.
+        for (user, nas) in [("alice@other.example.com", nil), ("alice", nil), ("alice", "vpn-partners2"), ("CORP\\alice@x", nil)] as [(String, String?)] {
+            let before = requests()
+            let reply = try await login(user, "123456", nas: nas)
+            #expect(reply.contains("Received Access-Reject") && reply.contains("no realm matched"), "\(user): \(reply)")
+            #expect(requests() == before, "\(user)")
+        }
+        #expect(proxy.standardError.contains("no realm matched"))
+
+        await proxy.stop(grace: .seconds(25))
+        #expect(proxy.terminationStatus == 0)
+        await sim.stop()
+    }
+}
