@@ -126,6 +126,17 @@ import Testing
         #expect(custom.radiusServers[0].policy.webPrompt?.applicationKey == "0123456789012345678901234567890123456789xyz")
         #expect(custom.radiusServers[0].policy.webPrompt?.prompt(signedRequest: "SIG") == "<script src='https://vpn.example/duo.js'></script><script>Duo_Init('SIG', 'api-xxxxxxxx.duosecurity.com');</script>")
 
+        // With state_key, every process derives the same application key (a sealed challenge may be
+        // answered on another twofold); without it, each process makes its own.
+        let shared = "[main]\nstate_key=the-key-every-twofold-here-shares\n"
+        let derivedOnce = try TwofoldConfiguration.parse(shared + Self.iframe + "type=juniper\n", path: "/c.cfg")
+        let derivedAgain = try TwofoldConfiguration.parse(shared + Self.iframe + "type=juniper\n", path: "/c.cfg")
+        let derived = try #require(derivedOnce.radiusServers[0].policy.webPrompt?.applicationKey)
+        #expect(derived.count == 64 && derived == derivedAgain.radiusServers[0].policy.webPrompt?.applicationKey)
+        let randomOnce = try TwofoldConfiguration.parse(Self.iframe + "type=juniper\n", path: "/c.cfg")
+        let randomAgain = try TwofoldConfiguration.parse(Self.iframe + "type=juniper\n", path: "/c.cfg")
+        #expect(randomOnce.radiusServers[0].policy.webPrompt?.applicationKey != randomAgain.radiusServers[0].policy.webPrompt?.applicationKey)
+
         #expect(Self.error(Self.iframe) == "/c.cfg:2: [radius_server_iframe] type: is required (the device the Duo frame is shown on: type=juniper)")
         #expect(Self.error(Self.iframe + "type=f5\n") == "/c.cfg:9: [radius_server_iframe] type: 'f5' is not supported by twofold yet (twofold serves type=juniper; for other devices use [radius_server_challenge] or [radius_server_auto])")
         #expect(Self.error(Self.iframe + "type=juniper\nakey=short\n")?.hasPrefix("/c.cfg:10: [radius_server_iframe] akey: is shorter than 40 characters") == true)

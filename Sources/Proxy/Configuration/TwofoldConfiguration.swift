@@ -341,7 +341,7 @@ struct TwofoldConfiguration: Sendable {
     /// `akey` (the Duo Web application key; a random one for the life of the process when absent,
     /// which is enough since challenges live in the process too).
     private static func readWebPrompt(
-        _ reader: inout ConfigSectionReader, integrationKey: String, secretKey: String, duo: DuoClientConfiguration
+        _ reader: inout ConfigSectionReader, integrationKey: String, secretKey: String, duo: DuoClientConfiguration, stateKey: [UInt8]?
     ) throws(ConfigError) -> WebPrompt {
         guard let typeEntry = try reader.entry("type") else {
             throw ConfigError(path: reader.path, line: reader.section.line, section: reader.section.name, key: "type", "is required",
@@ -360,6 +360,10 @@ struct TwofoldConfiguration: Sendable {
                     hint: "a random secret of 40 or more characters, e.g. from: openssl rand -hex 20")
             }
             applicationKey = entry.value
+        } else if let stateKey {
+            // A challenge sealed with state_key may be answered on another twofold: its Duo Web
+            // request must verify there, so every process derives the same application key.
+            applicationKey = StateSealer.derivedSecret(from: stateKey, purpose: "duo web akey [\(reader.section.name)]")
         } else {
             var generator = SystemRandomNumberGenerator()
             applicationKey = (0..<20).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
@@ -384,7 +388,8 @@ struct TwofoldConfiguration: Sendable {
         var policy = try SectionPolicy.read(&reader, mode: mode)
         let duo = try readDuo(&reader, policy: policy, main: main, warnings: &warnings)
         if mode == .iframe {
-            policy.webPrompt = try readWebPrompt(&reader, integrationKey: policy.integrationKey, secretKey: duo.secretKey, duo: duo)
+            policy.webPrompt = try readWebPrompt(
+                &reader, integrationKey: policy.integrationKey, secretKey: duo.secretKey, duo: duo, stateKey: main.stateKey)
         }
 
         var clientName: String?

@@ -1,4 +1,5 @@
 import Crypto
+import Foundation
 
 /// Seals a challenge's continuation into the State attribute itself: AES-256-GCM under a key
 /// derived from `[main] state_key`, with the client, user and section as authenticated data. Any
@@ -22,6 +23,15 @@ public struct StateSealer: Sendable {
             inputKeyMaterial: SymmetricKey(data: secret), salt: Array("twofold state".utf8),
             info: Array("radius-state v1".utf8), outputByteCount: 32)
         isShared = true
+    }
+
+    /// Another secret derived from `[main] state_key` for one purpose (e.g. an iframe section's
+    /// Duo Web application key), as 64 hex digits: every process with the key derives the same.
+    public static func derivedSecret(from secret: [UInt8], purpose: String) -> String {
+        let derived = HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: SymmetricKey(data: secret), salt: Array("twofold state".utf8), info: Array(purpose.utf8),
+            outputByteCount: 32)
+        return derived.withUnsafeBytes { bytes in bytes.map { String(format: "%02x", $0) }.joined() }
     }
 
     /// A random key for this process only.
