@@ -127,6 +127,8 @@ public final class DuoClient: Sendable {
     public func auth(_ request: DuoAuthRequest) async throws(DuoFailure) -> DuoAuthResult {
         let clock = ContinuousClock()
         let deadline = clock.now + configuration.authTimeout
+        let timedOut = DuoAuthResult.deny(
+            message: "Login request timed out: no answer within \(configuration.authTimeout).", status: "timeout")
         let answer = try await call(.POST, "/auth/v2/auth", request.parameters)
         var progress = try DuoResponseDecoder.auth(status: answer.status, body: answer.body)
         var txid = ""
@@ -141,18 +143,16 @@ public final class DuoClient: Sendable {
             }
             // Duo answers, the user does not: that is a denied login, never a Duo failure that
             // failmode=safe could turn into an allow.
-            guard clock.now < deadline else {
-                return .deny(message: "Login request timed out: no answer within \(configuration.authTimeout).", status: "timeout")
-            }
+            guard clock.now < deadline else { return timedOut }
             let started = clock.now
             // A long-poll lasts until the user answers: its deadline is the authentication's,
             // not api_timeout's, and running out of it is the user's timeout, not a Duo failure.
             let status: Answer
             do {
                 status = try await call(.GET, "/auth/v2/auth_status", ["txid": txid],
-                                        timeout: max(configuration.apiTimeout, deadline - clock.now))
+                                        longPoll: max(configuration.apiTimeout, deadline - clock.now))
             } catch where error.kind == .timeout && clock.now >= deadline {
-                return .deny(message: "Login request timed out: no answer within \(configuration.authTimeout).", status: "timeout")
+                return timedOut
             }
             progress = try DuoResponseDecoder.auth(status: status.status, body: status.body, endpoint: "/auth/v2/auth_status")
             // Duo long-polls auth_status; a server that answers "waiting" at once is not asked
@@ -170,9 +170,10 @@ public final class DuoClient: Sendable {
         var body: [UInt8]
     }
 
-    /// One API call through the circuit breaker, with 429 retries.
+    /// One API call through the circuit breaker, with 429 retries. A `longPoll` call (auth_status)
+    /// goes through the long-poll pools with that deadline instead of `api_timeout`.
     func call(_ method: HTTPMethod, _ path: String, _ parameters: [String: String], signed: Bool = true,
-              timeout: Duration? = nil) async throws(DuoFailure) -> Answer
+              longPoll: Duration? = nil) async throws(DuoFailure) -> Answer
     {
         let clock = ContinuousClock()
         let (decision, transition) = breaker.withLock { $0.decide(now: clock.now) }
@@ -186,7 +187,7 @@ public final class DuoClient: Sendable {
                 diagnostic: "Duo at \(configuration.apiHost) failed repeatedly; calls fail at once for \(retryAfter) more before a probe")
         case .probe:
             do {
-                _ = try await send(.GET, "/auth/v2/ping", [:], signed: false, timeout: configuration.apiTimeout)
+                _ = try await send(.GET, "/auth/v2/ping", [:], signed: false)
                 publish(breaker.withLock { $0.recordSuccess() })
             } catch {
                 publish(breaker.withLock { $0.recordFailure(now: clock.now) })
@@ -200,7 +201,7 @@ public final class DuoClient: Sendable {
         while true {
             let answer: Answer
             do {
-                answer = try await send(method, path, parameters, signed: signed, timeout: timeout ?? configuration.apiTimeout)
+                answer = try await send(method, path, parameters, signed: signed, longPoll: longPoll)
             } catch {
                 if error.countsAgainstCircuit { publish(breaker.withLock { $0.recordFailure(now: clock.now) }) }
                 throw error
@@ -224,7 +225,7 @@ public final class DuoClient: Sendable {
 
     /// Builds, signs and sends one request; classifies transport failures.
     private func send(_ method: HTTPMethod, _ path: String, _ parameters: [String: String], signed: Bool,
-                      timeout: Duration) async throws(DuoFailure) -> Answer
+                      longPoll: Duration? = nil) async throws(DuoFailure) -> Answer
     {
         let date = DuoDate.format(secondsSince1970: now())
         let version = configuration.signatureVersion
@@ -261,8 +262,9 @@ public final class DuoClient: Sendable {
             request.body = .bytes(ByteBuffer(bytes: body))
         }
         do {
-            let client = path == "/auth/v2/auth_status"
-                ? statusHTTP[Int(nextStatusShard.wrappingAdd(1, ordering: .relaxed).oldValue % UInt(statusHTTP.count))] : http
+            let client = longPoll == nil
+                ? http : statusHTTP[Int(nextStatusShard.wrappingAdd(1, ordering: .relaxed).oldValue % UInt(statusHTTP.count))]
+            let timeout = longPoll ?? configuration.apiTimeout
             let response = try await client.execute(request, timeout: .nanoseconds(timeout.nanoseconds))
             let collected = try await response.body.collect(upTo: 1 << 20)
             return Answer(status: Int(response.status.code), body: Array(collected.readableBytesView))

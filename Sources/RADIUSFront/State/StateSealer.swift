@@ -19,19 +19,21 @@ public struct StateSealer: Sendable {
 
     /// A key from `[main] state_key` (or its file): any text or bytes, stretched with HKDF.
     public init(secret: [UInt8]) {
-        key = HKDF<SHA256>.deriveKey(
-            inputKeyMaterial: SymmetricKey(data: secret), salt: Array("twofold state".utf8),
-            info: Array("radius-state v1".utf8), outputByteCount: 32)
+        key = Self.derive(from: secret, purpose: "radius-state v1")
         isShared = true
     }
 
     /// Another secret derived from `[main] state_key` for one purpose (e.g. an iframe section's
     /// Duo Web application key), as 64 hex digits: every process with the key derives the same.
     public static func derivedSecret(from secret: [UInt8], purpose: String) -> String {
-        let derived = HKDF<SHA256>.deriveKey(
+        derive(from: secret, purpose: purpose).withUnsafeBytes { bytes in bytes.map { String(format: "%02x", $0) }.joined() }
+    }
+
+    /// HKDF-SHA256: one independent 256-bit key per purpose from the same configured secret.
+    private static func derive(from secret: [UInt8], purpose: String) -> SymmetricKey {
+        HKDF<SHA256>.deriveKey(
             inputKeyMaterial: SymmetricKey(data: secret), salt: Array("twofold state".utf8), info: Array(purpose.utf8),
             outputByteCount: 32)
-        return derived.withUnsafeBytes { bytes in bytes.map { String(format: "%02x", $0) }.joined() }
     }
 
     /// A random key for this process only.
