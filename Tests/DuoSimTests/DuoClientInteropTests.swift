@@ -43,7 +43,7 @@ import Testing
         call("passcode_wrong", lambda: c.auth("passcode", username="alice", passcode="000000"))
         call("sms", lambda: c.auth("sms", username="alice", device="auto"))
         call("missing_username", lambda: c.auth("push", device="auto"))
-        call("async", lambda: c.auth("push", username="patient", device="auto", async_txn=True))
+        call("async", lambda: c.auth("push", username="steady", device="auto", async_txn=True))
         statuses = []
         if "ok" in out["async"]:
             txid = out["async"]["ok"]["txid"]

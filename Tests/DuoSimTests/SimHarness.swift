@@ -25,7 +25,6 @@ struct SimHarness {
             "frank": DuoSimUser(devices: [DuoDevice(device: "DPTOKEN", type: "token", capabilities: ["mobile_otp"])],
                                 totp: TOTP(base32: totpSecret)),
             "slow": DuoSimUser(push: .approve, pushDelayMilliseconds: 2_500),
-            "patient": DuoSimUser(push: .approve, pushDelayMilliseconds: 1_500),
             // Long enough that a loaded machine still polls before the answer, short enough for a test.
             "steady": DuoSimUser(push: .approve, pushDelayMilliseconds: 8_000),
             "held": DuoSimUser(push: .approve, pushDelayMilliseconds: 45_000),  // long: slow CI machines still sample "waiting"

@@ -372,7 +372,11 @@ import Glibc
         }
         kill(running.proxy.pid, SIGTERM)
         let answer = try await pending
-        #expect(answer.status == 0, "\(answer.stderr)\n\(running.proxy.transcript)")
+        // The bind is answered with success. ldapwhoami then sends WhoAmI, which may reach a
+        // connection the stop is already closing (no bind is in flight any more): it then reports
+        // the bind's success and a lost connection. A lost bind answer reads
+        // "ldap_sasl_bind(SIMPLE): Can't contact LDAP server" and fails here.
+        #expect(answer.status == 0 || answer.stderr.contains("ldap_bind: Success (0)"), "\(answer.stderr)\n\(running.proxy.transcript)")
         #expect(try await running.proxy.waitForExit(timeout: .seconds(30)) == 0)
         await running.stop()
     }

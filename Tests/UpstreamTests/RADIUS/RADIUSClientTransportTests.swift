@@ -170,8 +170,9 @@ import Testing
         for (earlier, later) in zip(arrivals, arrivals.dropFirst()) {
             let gap = later.instant - earlier.instant
             // Arrival times carry the receiver's scheduling delay: a late first arrival shortens the
-            // gap seen here. Half of retry_wait still tells a timed retransmit from an immediate one.
-            #expect(gap >= wait / 2, "retransmitted after \(gap), retry_wait is \(wait)")
+            // gap seen here (135 ms of 300 was seen on a loaded machine). A quarter of retry_wait still
+            // tells a timed retransmit from an immediate one (well under a millisecond).
+            #expect(gap >= wait / 4, "retransmitted after \(gap), retry_wait is \(wait)")
             #expect(gap < wait + .seconds(2), "retransmitted after \(gap), retry_wait is \(wait)")
             // A retransmission is the identical packet (RFC 5080 §2.2.1), from the same port.
             #expect(later.bytes == earlier.bytes)
