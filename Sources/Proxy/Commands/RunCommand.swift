@@ -217,7 +217,8 @@ final class RunningProxy: Sendable {
                 let listener: RADIUSListener
                 do {
                     listener = try await RADIUSListener.bind(
-                        host: interface, port: port, sections: sections, challenges: ChallengeStates(sealer: sealer), logger: logger)
+                        host: interface, port: port, sections: sections, challenges: ChallengeStates(sealer: sealer), events: events ?? DiscardingAuthEventSink(),
+                        logger: logger)
                 } catch {
                     let names = sections.map { "[\($0.name)]" }.joined(separator: ", ")
                     throw StartError(

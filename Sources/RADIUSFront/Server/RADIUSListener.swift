@@ -1,4 +1,5 @@
 import Logging
+import Policy
 import NIOCore
 import NIOPosix
 import RADIUSWire
@@ -39,7 +40,8 @@ public final class RADIUSListener: Sendable {
     /// Binds the socket. `host` is an IPv4 or IPv6 address (`interface` of the sections).
     public static func bind(
         host: String, port: Int, sections: [RADIUSServerSection], limits: RADIUSRequestGate.Limits = .init(),
-        challenges: ChallengeStates = ChallengeStates(), logger: Logger = Logger(label: "twofold.radius"),
+        challenges: ChallengeStates = ChallengeStates(), events: any AuthEventSink = DiscardingAuthEventSink(),
+        logger: Logger = Logger(label: "twofold.radius"),
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> RADIUSListener {
         let channel = try await DatagramBootstrap(group: group)
@@ -65,7 +67,7 @@ public final class RADIUSListener: Sendable {
         }
         return RADIUSListener(
             channel: channel, gate: RADIUSRequestGate(sections: sections, limits: limits),
-            processor: RADIUSLoginProcessor(sections: sections, challenges: challenges), logger: logger, localAddress: address)
+            processor: RADIUSLoginProcessor(sections: sections, challenges: challenges, events: events), logger: logger, localAddress: address)
     }
 
     /// Serves until the socket is closed (``close()``), then waits for the logins in progress.
