@@ -87,6 +87,34 @@ import Testing
         #expect(reject.message == PolicyMessages.webPromptInvalid)
     }
 
+    // MARK: - ldap_server_duo_only: `web` asks for the frame, its whole signed response is a password
+
+    static func duoOnlySection() -> SectionPolicy {
+        var section = Harness.section(mode: .duoOnly)
+        section.integrationKey = ikey
+        section.webPrompt = WebPrompt(
+            secretKey: skey, applicationKey: akey, apiHost: "api-test.duosecurity.com", scriptURI: "", template: WebPrompt.signedRequestTemplate)
+        return section
+    }
+
+    @Test func aDuoOnlyLoginGetsTheSignedRequestForWebAndPassesWithTheWholeResponse() async throws {
+        let harness = Harness(section: Self.duoOnlySection())
+        let prompt = try Self.challenge(try await harness.login("alice", "WEB")).prompt
+        #expect(prompt.hasPrefix("TX|") && prompt.contains(":APP|"))
+        #expect(harness.duo.authRequests.isEmpty)
+        let app = try #require(prompt.split(separator: ":").last)
+        let auth = try DuoWeb.signedCookie(prefix: DuoWeb.authenticationPrefix, key: Self.skey, username: "alice", integrationKey: Self.ikey, now: Self.now, lifetime: 300)
+        #expect(try await harness.login("alice", auth + ":" + app).isAccept)
+        #expect(harness.duo.authRequests.isEmpty)
+        // The AUTH cookie alone: a duo-only bind has no stored request to take the APP cookie from.
+        #expect(try await !harness.login("alice", auth).isAccept)
+        // Another user's bind with alice's response.
+        #expect(try await !harness.login("mallory", auth + ":" + app).isAccept)
+        // Without a Web prompt (no akey), `web` is no factor.
+        let plain = Harness(section: Harness.section(mode: .duoOnly))
+        #expect(try await !plain.login("alice", "web").isAccept)
+    }
+
     @Test(arguments: [Failmode.safe, .secure])
     func failmodeAppliesWhenDuoIsDown(_ failmode: Failmode) async throws {
         let duo = FakeDuo(.init(preauth: .failure(DuoFailure(.connectionRefused, diagnostic: "test"))))

@@ -1,3 +1,4 @@
+import DuoAPI
 import DuoSim
 import Foundation
 import LDAPWire
@@ -144,6 +145,20 @@ import Glibc
         let sms = try await Self.whoami(running.ldapsURL, "cn=alice,\(Self.base)", "sms", running)
         #expect(sms.status == 49)
         #expect(sms.stderr.contains("New SMS passcodes sent"), "\(sms.stderr)")
+
+        // The Duo Web frame: `web` gets the signed request in the failed bind's message; the
+        // frame's whole signed response (Duo's AUTH cookie and the request's APP cookie) is a password.
+        let web = try await Self.whoami(running.ldapsURL, "cn=alice,\(Self.base)", "web", running)
+        #expect(web.status == 49, "\(web.stderr)")
+        let request = try #require(web.stderr.range(of: "TX|").map { String(web.stderr[$0.lowerBound...].prefix { !$0.isWhitespace }) })
+        let application = try #require(request.split(separator: ":").last)
+        let authentication = try DuoWeb.signedCookie(
+            prefix: DuoWeb.authenticationPrefix, key: Self.skey, username: "alice", integrationKey: Self.ikey,
+            now: Int64(Date().timeIntervalSince1970), lifetime: 300)
+        let framed = try await Self.whoami(running.ldapsURL, "cn=alice,\(Self.base)", authentication + ":" + application, running)
+        #expect(framed.status == 0, "\(framed.stderr)\n\(running.proxy.transcript)")
+        let framedForBob = try await Self.whoami(running.ldapsURL, "cn=bob,\(Self.base)", authentication + ":" + application, running)
+        #expect(framedForBob.status == 49, "alice's response opens no other user's bind")
 
         // Refusals: wrong secret key, unknown IKEY, empty password (never reaches Duo), clear bind.
         let wrongKey = try await Self.whoami(running.ldapsURL, Self.base, "not-the-secret-key", running)

@@ -214,4 +214,22 @@ import Testing
         let fine = Self.ldap + second + "ssl_cert_path=/etc/twofold/ldap.pem\nssl_key_path=key.pem\n"
         #expect(Self.error(fine) == nil)
     }
+
+    /// The Duo Web response as a bind password: on with Duo's key lengths (akey random, derived
+    /// from state_key, or set); keys it cannot sign with are an error only when akey is set.
+    @Test func ldapDuoWebApplicationKey() throws {
+        let keys = "[ldap_server_duo_only]\nikey=DIAAAAAAAAAAAAAAAAAA\nskey=\(String(repeating: "s", count: 40))\napi_host=h\nport=10389\n"
+        let random = try TwofoldConfiguration.parse(keys, path: "/c.cfg").ldapServers[0].policy.webPrompt
+        #expect(random?.applicationKey.count == 40 && random?.template == WebPrompt.signedRequestTemplate)
+        let akey = String(repeating: "a", count: 40)
+        #expect(try TwofoldConfiguration.parse(keys + "akey=\(akey)\n", path: "/c.cfg").ldapServers[0].policy.webPrompt?.applicationKey == akey)
+        let stateKey = "[main]\nstate_key=0123456789abcdef0123\n"
+        let derived = try TwofoldConfiguration.parse(stateKey + keys, path: "/c.cfg").ldapServers[0].policy.webPrompt?.applicationKey
+        let again = try TwofoldConfiguration.parse(stateKey + keys, path: "/c.cfg").ldapServers[0].policy.webPrompt?.applicationKey
+        #expect(derived != nil && derived == again, "every twofold sharing state_key derives the same akey")
+
+        #expect(Self.error(keys + "akey=short\n") == "/c.cfg:6: [ldap_server_duo_only] akey: is shorter than 40 characters (a random secret of 40 or more characters, e.g. from: openssl rand -hex 20)")
+        #expect(try TwofoldConfiguration.parse("[ldap_server_duo_only]\nikey=DI\nskey=s\napi_host=h\nport=10389\n", path: "/c.cfg").ldapServers[0].policy.webPrompt == nil)
+        #expect(Self.error("[ldap_server_duo_only]\nikey=DI\nskey=s\napi_host=h\nport=10389\nakey=\(akey)\n")?.hasPrefix("/c.cfg:2: [ldap_server_duo_only] ikey: cannot sign a Duo Web request") == true)
+    }
 }

@@ -23,13 +23,26 @@ extension TwofoldConfiguration {
     }
 
     static let ldapDuoOnlyKeys = [
-        "ikey", "skey", "api_host", "api_port", "api_timeout", "failmode", "factors", "interface", "port", "ssl_port",
+        "ikey", "skey", "akey", "api_host", "api_port", "api_timeout", "failmode", "factors", "interface", "port", "ssl_port",
         "ssl_cert_path", "ssl_key_path", "minimum_tls_version", "cipher_list", "idle_timeout", "max_pushes_per_user", "push_window",
     ]
 
     static func readLDAPDuoOnlyServer(_ reader: inout ConfigSectionReader, main: Main, warnings: inout [String]) throws(ConfigError) -> LDAPServer {
-        let policy = try SectionPolicy.read(&reader, mode: .duoOnly)
+        var policy = try SectionPolicy.read(&reader, mode: .duoOnly)
         let duo = try readDuo(&reader, policy: policy, main: main, warnings: &warnings)
+        // The bind password `web` gets a Duo Web request, and the frame's signed response is a
+        // password too (WebPrompt); `akey` signs the request's APP cookie. Keys Duo Web cannot
+        // take (Duo's are 20 and 40 characters) are an error with `akey`, else no Web prompt.
+        let configuredApplicationKey = try reader.entry("akey") != nil
+        let webPrompt = WebPrompt(
+            secretKey: duo.secretKey, applicationKey: try readApplicationKey(&reader, stateKey: main.stateKey), apiHost: duo.apiHost,
+            scriptURI: "", template: WebPrompt.signedRequestTemplate)
+        do {
+            try checkWebKeys(&reader, webPrompt, integrationKey: policy.integrationKey)
+            policy.webPrompt = webPrompt
+        } catch where configuredApplicationKey {
+            throw error
+        } catch {}
         if let entry = try reader.entry("client") {
             throw reader.error(entry, "an ldap_server_duo_only section has no primary", hint: "remove this line")
         }

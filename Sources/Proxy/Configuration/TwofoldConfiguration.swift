@@ -338,8 +338,7 @@ struct TwofoldConfiguration: Sendable {
     ]
 
     /// `type`, `iframe_script_uri`, `script_inject` as the reference reads them, and twofold's
-    /// `akey` (the Duo Web application key; a random one for the life of the process when absent,
-    /// which is enough since challenges live in the process too).
+    /// `akey` (``readApplicationKey(_:stateKey:)``).
     private static func readWebPrompt(
         _ reader: inout ConfigSectionReader, integrationKey: String, secretKey: String, duo: DuoClientConfiguration, stateKey: [UInt8]?
     ) throws(ConfigError) -> WebPrompt {
@@ -353,33 +352,43 @@ struct TwofoldConfiguration: Sendable {
                 hint: "twofold serves type=juniper; for other devices use [radius_server_challenge] or [radius_server_auto]")
         }
         let host = duo.apiPort == 443 ? duo.apiHost : "\(duo.apiHost):\(duo.apiPort)"
-        let applicationKey: String
+        let prompt = WebPrompt(
+            secretKey: secretKey, applicationKey: try readApplicationKey(&reader, stateKey: stateKey), apiHost: host,
+            scriptURI: try reader.string("iframe_script_uri") ?? WebPrompt.juniperScriptURI(apiHost: host),
+            template: try reader.string("script_inject") ?? WebPrompt.juniperTemplate)
+        try checkWebKeys(&reader, prompt, integrationKey: integrationKey)
+        return prompt
+    }
+
+    /// `akey`, the Duo Web application key (40+ characters). When absent: derived from `[main]
+    /// state_key` when set, so that every twofold sharing the key verifies the others' requests;
+    /// else random for the life of the process.
+    static func readApplicationKey(_ reader: inout ConfigSectionReader, stateKey: [UInt8]?) throws(ConfigError) -> String {
         if let entry = try reader.entry("akey") {
             guard entry.value.unicodeScalars.count >= DuoWeb.minimumApplicationKeyLength else {
                 throw reader.error(entry, "is shorter than \(DuoWeb.minimumApplicationKeyLength) characters",
                     hint: "a random secret of 40 or more characters, e.g. from: openssl rand -hex 20")
             }
-            applicationKey = entry.value
+            return entry.value
         } else if let stateKey {
             // A challenge sealed with state_key may be answered on another twofold: its Duo Web
             // request must verify there, so every process derives the same application key.
-            applicationKey = StateSealer.derivedSecret(from: stateKey, purpose: "duo web akey [\(reader.section.name)]")
+            return StateSealer.derivedSecret(from: stateKey, purpose: "duo web akey [\(reader.section.name)]")
         } else {
             var generator = SystemRandomNumberGenerator()
-            applicationKey = (0..<20).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+            return (0..<20).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
         }
-        let prompt = WebPrompt(
-            secretKey: secretKey, applicationKey: applicationKey, apiHost: host,
-            scriptURI: try reader.string("iframe_script_uri") ?? WebPrompt.juniperScriptURI(apiHost: host),
-            template: try reader.string("script_inject") ?? WebPrompt.juniperTemplate)
-        // Duo Web takes only keys of its lengths: say which one is wrong now rather than at a login.
+    }
+
+    /// Duo Web takes only keys of its lengths: say which one is wrong now rather than at a login.
+    static func checkWebKeys(_ reader: inout ConfigSectionReader, _ prompt: WebPrompt, integrationKey: String) throws(ConfigError) {
         do {
-            _ = try DuoWeb.signRequest(integrationKey: integrationKey, secretKey: secretKey, applicationKey: applicationKey, username: "check", now: 0)
+            _ = try DuoWeb.signRequest(
+                integrationKey: integrationKey, secretKey: prompt.secretKey, applicationKey: prompt.applicationKey, username: "check", now: 0)
         } catch {
             let key = error.kind == .invalidIntegrationKey ? "ikey" : error.kind == .invalidSecretKey ? "skey" : "akey"
             throw reader.error(key: key, "cannot sign a Duo Web request: \(error.diagnostic)")
         }
-        return prompt
     }
 
     private static func readRADIUSServer(
