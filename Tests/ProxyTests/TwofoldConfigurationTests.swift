@@ -215,6 +215,17 @@ import Testing
         #expect(Self.error(fine) == nil)
     }
 
+    @Test func metricsListen() throws {
+        let section = "[radius_server_duo_only]\nikey=DI\nskey=s\napi_host=h\nradius_ip_1=192.0.2.1\nradius_secret_1=shared-secret-0123456789\n"
+        #expect(try TwofoldConfiguration.parse("[main]\nmetrics_listen=[::1]:9100\n" + section, path: "/c.cfg").main.metricsListen
+            == HostAndPort("[::1]:9100"))
+        #expect(try TwofoldConfiguration.parse(section, path: "/c.cfg").main.metricsListen == nil)
+        for bad in ["9100", "::1:9100", "host:99999", "host:"] {
+            #expect(Self.error("[main]\nmetrics_listen=\(bad)\n" + section)
+                == "/c.cfg:2: [main] metrics_listen: '\(bad)' is not HOST:PORT (the address for Prometheus and health checks, e.g. 127.0.0.1:9100 or [::1]:9100)")
+        }
+    }
+
     /// The Duo Web response as a bind password: on with Duo's key lengths (akey random, derived
     /// from state_key, or set); keys it cannot sign with are an error only when akey is set.
     @Test func ldapDuoWebApplicationKey() throws {

@@ -3,8 +3,10 @@ import DuoAPI
 import Foundation
 import LDAPFront
 import Logging
+import Metrics
 import NIOSSL
 import Policy
+import Prometheus
 import RADIUSFront
 import Upstream
 
@@ -63,21 +65,46 @@ struct RunCommand: AsyncParsableCommand {
             logger.warning("only \(openFiles) open files allowed: each pending push holds a connection to Duo; raise the hard limit (ulimit -Hn, LimitNOFILE= in systemd)")
         }
 
+        let metrics = try await startMetrics(configuration, logger: logger)
         let proxy: RunningProxy
         do {
             proxy = try await RunningProxy.start(configuration, logger: logger)
         } catch {
+            await metrics?.stop()
             printToStandardError("twofold run: \(error)")
             throw ExitCode(1)
         }
+        metrics?.endpoint.readiness = .serving
         let reloads = Task {
             for await _ in ReloadSignal.stream() { proxy.reload(logger: logger) }
         }
         let signal = await TerminationSignal.wait()
         reloads.cancel()
         logger.info("\(signal) received: refusing new logins, finishing the ones in progress", metadata: ["grace": "\(grace) s"])
+        metrics?.endpoint.readiness = .stopping
         await proxy.shutdown(grace: .seconds(grace))
+        await metrics?.stop()
         logger.info("stopped")
+    }
+}
+
+extension RunCommand {
+    /// `[main] metrics_listen`: Prometheus metrics for every counter and gauge of the process, and
+    /// the health checks. Started before the proxy, so that the metrics system is set up before the
+    /// engines and Duo clients create their metrics.
+    private func startMetrics(_ configuration: TwofoldConfiguration, logger: Logger) async throws -> MetricsServer? {
+        guard let address = configuration.main.metricsListen else { return nil }
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        do {
+            let server = try await MetricsServer.start(host: address.host, port: address.port, endpoint: MetricsEndpoint(registry: registry))
+            logger.info("serving /metrics, /healthz and /readyz on http \(server.localAddress)")
+            return server
+        } catch {
+            printToStandardError(
+                "twofold run: \(config): [main] metrics_listen: cannot listen on tcp \(address) (\(error)); another process may hold the port: change metrics_listen")
+            throw ExitCode(1)
+        }
     }
 }
 

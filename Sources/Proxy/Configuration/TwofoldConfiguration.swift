@@ -21,6 +21,8 @@ struct TwofoldConfiguration: Sendable {
         /// `state_key` or the contents of `state_key_file`: seals challenge State, so that another
         /// process with the same key and configuration can continue a login.
         var stateKey: [UInt8]?
+        /// `metrics_listen`: where `/metrics`, `/healthz` and `/readyz` are served over HTTP.
+        var metricsListen: HostAndPort?
     }
 
     /// A `client` section: what checks the first factor.
@@ -150,7 +152,7 @@ struct TwofoldConfiguration: Sendable {
     // MARK: - Sections
 
     static let mainKeys = [
-        "debug", "log_dir", "log_file", "log_stdout", "log_auth_events", "http_ca_certs_file", "interface", "http_proxy_host", "http_proxy_port",
+        "debug", "log_dir", "log_file", "log_stdout", "log_auth_events", "http_ca_certs_file", "interface", "http_proxy_host", "http_proxy_port", "metrics_listen",
         "state_key", "state_key_file",
     ]
     static let minimumStateKeyLength = 16
@@ -168,6 +170,13 @@ struct TwofoldConfiguration: Sendable {
             main.httpProxy = (host, try reader.int("http_proxy_port", default: 80, in: 1...65_535)!)
         }
         main.stateKey = try readStateKey(&reader)
+        if let entry = try reader.entry("metrics_listen") {
+            guard let address = HostAndPort(entry.value) else {
+                throw reader.error(entry, "'\(entry.value)' is not HOST:PORT",
+                    hint: "the address for Prometheus and health checks, e.g. 127.0.0.1:9100 or [::1]:9100")
+            }
+            main.metricsListen = address
+        }
         try reader.unknownKeys(valid: mainKeys)
         return main
     }
