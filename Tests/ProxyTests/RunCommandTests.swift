@@ -111,6 +111,14 @@ import Glibc
         let metrics = try await MetricsEndpointTests.get("/metrics", port: metricsPort)
         #expect(metrics.contains("twofold_logins_total{section=\"radius_server_duo_only\",result=\"accept\"} 1"), "\(metrics)")
         #expect(metrics.contains("twofold_duo_circuit_state{api_host=\"127.0.0.1\"} 0"), "\(metrics)")
+        #expect(metrics.contains("twofold_radius_logins_in_flight{listener=\"127.0.0.1:\(running.port)\"} 0"), "\(metrics)")
+        // A datagram too short to be RADIUS is dropped, and counted.
+        let session = try await UDPExchange.Session(to: running.port)
+        try await session.send([1, 2, 3])
+        try await Wait.until("the drop is counted", timeout: .seconds(10)) {
+            try await MetricsEndpointTests.get("/metrics", port: metricsPort)
+                .contains("twofold_radius_dropped_total{listener=\"127.0.0.1:\(running.port)\",reason=\"malformed\"} 1")
+        }
 
         async let pending = Self.radclient("slow", "push", port: running.port)
         try await Wait.until("the push is pending at Duo", timeout: .seconds(15)) {
