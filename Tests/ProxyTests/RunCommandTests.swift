@@ -112,6 +112,8 @@ import Glibc
         #expect(metrics.contains("twofold_logins_total{section=\"radius_server_duo_only\",result=\"accept\"} 1"), "\(metrics)")
         #expect(metrics.contains("twofold_duo_circuit_state{api_host=\"127.0.0.1\"} 0"), "\(metrics)")
         #expect(metrics.contains("twofold_radius_logins_in_flight{listener=\"127.0.0.1:\(running.port)\"} 0"), "\(metrics)")
+        #expect(metrics.contains("twofold_duo_requests_total{api_host=\"127.0.0.1\",endpoint=\"preauth\",outcome=\"2xx\"} 1"), "\(metrics)")
+        #expect(metrics.contains("twofold_duo_request_duration_seconds_count{api_host=\"127.0.0.1\",endpoint=\"preauth\"} 1"), "\(metrics)")
         // A datagram too short to be RADIUS is dropped, and counted.
         let session = try await UDPExchange.Session(to: running.port)
         try await session.send([1, 2, 3])
