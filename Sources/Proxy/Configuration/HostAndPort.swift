@@ -3,6 +3,11 @@ struct HostAndPort: Sendable, Hashable, CustomStringConvertible {
     var host: String
     var port: Int
 
+    init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
     /// Nil when the text is no `HOST:PORT` with a port from 0 to 65535 (an IPv6 host needs its
     /// brackets: `::1:9100` is ambiguous).
     init?(_ value: String) {
