@@ -215,6 +215,15 @@ import Testing
         #expect(Self.error(fine) == nil)
     }
 
+    @Test func logRotationAndSyslog() throws {
+        let section = "[radius_server_duo_only]\nikey=DI\nskey=s\napi_host=h\nradius_ip_1=192.0.2.1\nradius_secret_1=shared-secret-0123456789\n"
+        #expect(try TwofoldConfiguration.parse(section, path: "/c.cfg").main.logLimits == .init(maximumSize: 10_485_760, maximumFiles: 6))
+        let set = try TwofoldConfiguration.parse("[main]\nlog_max_size=1048576\nlog_max_files=10\nlog_syslog=true\nsyslog_facility=auth\n" + section, path: "/c.cfg")
+        #expect(set.main.logLimits == .init(maximumSize: 1_048_576, maximumFiles: 10))
+        #expect(set.warnings.contains { $0.hasPrefix("/c.cfg:1: [main] log_syslog: twofold does not write to syslog") })
+        #expect(Self.error("[main]\nlog_max_files=0\n" + section)?.hasPrefix("/c.cfg:2: [main] log_max_files:") == true)
+    }
+
     @Test func metricsListen() throws {
         let section = "[radius_server_duo_only]\nikey=DI\nskey=s\napi_host=h\nradius_ip_1=192.0.2.1\nradius_secret_1=shared-secret-0123456789\n"
         #expect(try TwofoldConfiguration.parse("[main]\nmetrics_listen=[::1]:9100\n" + section, path: "/c.cfg").main.metricsListen

@@ -44,7 +44,7 @@ struct RunCommand: AsyncParsableCommand {
             let path = file.hasPrefix("/") ? file : URL(fileURLWithPath: configuration.main.logDirectory ?? FileManager.default.currentDirectoryPath)
                 .appendingPathComponent(file).path
             do {
-                fileOutput = try FileLogHandler.Output(path: path)
+                fileOutput = try FileLogHandler.Output(path: path, limits: configuration.main.logLimits)
             } catch {
                 printToStandardError("twofold run: \(config): [main] log_file: cannot write \(path) (\(error.localizedDescription)); check log_dir and log_file")
                 throw ExitCode(1)
@@ -76,7 +76,11 @@ struct RunCommand: AsyncParsableCommand {
         }
         metrics?.endpoint.readiness = .serving
         let reloads = Task {
-            for await _ in ReloadSignal.stream() { proxy.reload(logger: logger) }
+            for await _ in ReloadSignal.stream() {
+                // logrotate moves the files away and sends SIGHUP: write to new ones.
+                fileOutput?.file.reopen()
+                proxy.reload(logger: logger)
+            }
         }
         let signal = await TerminationSignal.wait()
         reloads.cancel()
@@ -169,7 +173,7 @@ final class RunningProxy: Sendable {
                 let directory = configuration.main.logDirectory ?? FileManager.default.currentDirectoryPath
                 let path = URL(fileURLWithPath: directory).appendingPathComponent("authevents.log").path
                 do {
-                    let log = try AuthEventLog(path: path)
+                    let log = try AuthEventLog(path: path, limits: configuration.main.logLimits)
                     events = log
                     eventWriter = Task { await log.run() }
                     logger.info("auth events go to \(path)")
@@ -341,9 +345,10 @@ final class RunningProxy: Sendable {
         }
     }
 
-    /// SIGHUP: re-reads every `[local_client]` users file. A file that does not load keeps the
-    /// users in use, and the log says why.
+    /// SIGHUP: re-reads every `[local_client]` users file (a file that does not load keeps the
+    /// users in use, and the log says why) and reopens authevents.log.
     func reload(logger: Logger) {
+        events?.file.reopen()
         for client in localClients {
             do {
                 let users = try client.reload()

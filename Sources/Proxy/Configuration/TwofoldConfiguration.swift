@@ -23,6 +23,8 @@ struct TwofoldConfiguration: Sendable {
         var stateKey: [UInt8]?
         /// `metrics_listen`: where `/metrics`, `/healthz` and `/readyz` are served over HTTP.
         var metricsListen: HostAndPort?
+        /// `log_max_size` and `log_max_files`: the rotation of the log file and authevents.log.
+        var logLimits = RotatingFile.Limits.reference
     }
 
     /// A `client` section: what checks the first factor.
@@ -87,7 +89,7 @@ struct TwofoldConfiguration: Sendable {
             switch section.kind.type {
             case "main":
                 guard section.kind.instance == 1 else { throw misplaced(section, path: path) }
-                configuration.main = try readMain(&reader)
+                configuration.main = try readMain(&reader, warnings: &configuration.warnings)
             case "radius_client":
                 configuration.clients[section.name.lowercased()] = .radius(try readRADIUSClient(&reader, warnings: &configuration.warnings))
             case "ad_client":
@@ -153,11 +155,12 @@ struct TwofoldConfiguration: Sendable {
 
     static let mainKeys = [
         "debug", "log_dir", "log_file", "log_stdout", "log_auth_events", "http_ca_certs_file", "interface", "http_proxy_host", "http_proxy_port", "metrics_listen",
+        "log_max_size", "log_max_files", "log_syslog", "syslog_facility",
         "state_key", "state_key_file",
     ]
     static let minimumStateKeyLength = 16
 
-    private static func readMain(_ reader: inout ConfigSectionReader) throws(ConfigError) -> Main {
+    private static func readMain(_ reader: inout ConfigSectionReader, warnings: inout [String]) throws(ConfigError) -> Main {
         var main = Main()
         main.debug = try reader.bool("debug", default: false)
         main.logDirectory = try reader.string("log_dir")
@@ -170,6 +173,13 @@ struct TwofoldConfiguration: Sendable {
             main.httpProxy = (host, try reader.int("http_proxy_port", default: 80, in: 1...65_535)!)
         }
         main.stateKey = try readStateKey(&reader)
+        main.logLimits = RotatingFile.Limits(
+            maximumSize: try reader.int("log_max_size", default: RotatingFile.Limits.reference.maximumSize, in: 4096...(1 << 40))!,
+            maximumFiles: try reader.int("log_max_files", default: RotatingFile.Limits.reference.maximumFiles, in: 1...1000)!)
+        if try reader.bool("log_syslog", default: false) {
+            warnings.append("\(reader.path):\(reader.section.line): [main] log_syslog: twofold does not write to syslog; it logs to log_file, or to standard output with log_stdout=true (which systemd's journal and syslog collect)")
+        }
+        _ = try reader.string("syslog_facility")
         if let entry = try reader.entry("metrics_listen") {
             guard let address = HostAndPort(entry.value) else {
                 throw reader.error(entry, "'\(entry.value)' is not HOST:PORT",
