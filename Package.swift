@@ -64,6 +64,7 @@ let package = Package(
                 "DuoAPI",
                 "RADIUSWire",
                 "LDAPWire",
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]

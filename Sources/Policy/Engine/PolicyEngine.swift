@@ -19,6 +19,8 @@ public struct PolicyEngine: Sendable {
     let hostname: String
     let clock: PolicyClock
     let counters: Counters
+    /// Duo Web responses this section accepted: each opens one login.
+    let usedWebResponses = UsedWebResponses()
 
     /// `twofold_logins_total{section, result}` and `twofold_failmode_open_total{section}`, made
     /// once per section so that a login only increments.
@@ -316,6 +318,11 @@ public struct PolicyEngine: Sendable {
             applicationKey: webPrompt.applicationKey, now: Int64(clock.wall()))
         switch checked {
         case .success(let user) where user == request.identity.duoUsername:
+            guard usedWebResponses.use(response, now: Int64(clock.wall())) else {
+                return finishSecondary(
+                    request, .reject, PolicyMessages.webPromptInvalid, reason: "Duo Web response already used (a replay)",
+                    dn: accept.distinguishedName)
+            }
             return finishSecondary(
                 request, .accept(accept, withoutSecondFactor: false), PolicyMessages.webPromptValid, reason: "Duo Web response verified",
                 dn: accept.distinguishedName)
