@@ -49,7 +49,7 @@ import Testing
         // Garbage gets a 400 and the connection closes; the next client is served.
         let garbage = try await TCPExchange(to: port)
         try await garbage.send(Array("\u{1}\u{2} not http\r\n\r\n".utf8))
-        try await Wait.until("the server closes the garbage connection", timeout: .seconds(10)) { garbage.isClosedByServer }
+        try await Wait.until("the server closes the garbage connection", timeout: .seconds(60)) { garbage.isClosedByServer }
         #expect(String(decoding: garbage.bytes, as: UTF8.self).hasPrefix("HTTP/1.1 400"))
         #expect(try await Self.get("/healthz", port: port).hasSuffix("\r\n\r\nok\n"))
     }
@@ -58,7 +58,7 @@ import Testing
     static func get(_ path: String, port: Int) async throws -> String {
         let exchange = try await TCPExchange(to: port)
         try await exchange.send(Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8))
-        try await Wait.until("the server answers and closes", timeout: .seconds(10)) { exchange.isClosedByServer }
+        try await Wait.until("the server answers and closes", timeout: .seconds(60)) { exchange.isClosedByServer }
         return String(decoding: exchange.bytes, as: UTF8.self)
     }
 }
