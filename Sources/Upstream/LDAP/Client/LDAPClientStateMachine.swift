@@ -12,6 +12,12 @@ public enum LDAPClientOperation: Sendable, CustomStringConvertible {
     case startTLS
     /// UnbindRequest (RFC 4511 §4.3): no response; the connection is closed after it.
     case unbind
+    /// Any other request of a proxied client (`[ldap_server_auto]`), sent as it came with its
+    /// controls; every response to it is collected until the final one. Of SearchResultEntry and
+    /// SearchResultReference at most `maximumResponses` are kept; beyond that the search's result
+    /// becomes sizeLimitExceeded, so a server ignoring the size limit cannot make the proxy buffer
+    /// a whole directory.
+    case relay(LDAPMessage.ProtocolOp, controls: [LDAPControl], maximumResponses: Int)
 
     /// The step's name in diagnostics.
     public var description: String {
@@ -20,6 +26,7 @@ public enum LDAPClientOperation: Sendable, CustomStringConvertible {
         case .search(let request, _): return "search under \(request.baseObject) for \(request.filter)"
         case .startTLS: return "StartTLS"
         case .unbind: return "unbind"
+        case .relay(let op, _, _): return "relayed \(op.kind)"
         }
     }
 }
@@ -45,6 +52,9 @@ public enum LDAPClientResponse: Sendable, Hashable {
     case startedTLS
     /// The UnbindRequest was written.
     case unbound
+    /// The responses to a relayed request, in the order they came, the final one last (their
+    /// messageIDs are this connection's; the caller answers under its own).
+    case relayed([LDAPMessage])
 }
 
 /// The client side of one LDAP connection, without I/O: message IDs, which request each response
@@ -61,12 +71,15 @@ struct LDAPClientStateMachine {
         case startTLS
         /// StartTLS was accepted; waiting for the handshake to complete.
         case startTLSHandshake
+        /// A relayed request: the responses so far, and which kind ends it.
+        case relay(RelayCollector)
 
         var step: String {
             switch self {
             case .bind: return "bind"
             case .search: return "search"
             case .startTLS, .startTLSHandshake: return "StartTLS"
+            case .relay(let collector): return "relayed \(collector.request)"
             }
         }
     }
@@ -80,6 +93,23 @@ struct LDAPClientStateMachine {
 
         /// Referral URIs kept for diagnostics; the rest are counted only.
         static let maximumReferenceURIs = 4
+    }
+
+    private struct RelayCollector {
+        var request: LDAPOperationKind
+        var maximumResponses: Int
+        var responses: [LDAPMessage] = []
+        /// Entries and references received (kept or not).
+        var intermediateCount = 0
+
+        /// Whether `op` may come before the final response of `request`.
+        func isIntermediate(_ op: LDAPMessage.ProtocolOp) -> Bool {
+            switch op {
+            case .searchResultEntry, .searchResultReference: return request == .searchRequest
+            case .intermediateResponse: return true
+            default: return false
+            }
+        }
     }
 
     private enum TLSState {
@@ -181,6 +211,12 @@ struct LDAPClientStateMachine {
             }
             pending[messageID] = .startTLS
             return (messageID, .write(LDAPMessage(messageID: messageID, protocolOp: .extendedRequest(.startTLS)), expectsResponse: true))
+        case .relay(let op, let controls, let maximumResponses):
+            guard op.kind.responseKind != nil else {
+                return (0, .failOperation(.protocolViolation(endpoint, "\(op.kind) cannot be relayed")))
+            }
+            pending[messageID] = .relay(RelayCollector(request: op.kind, maximumResponses: max(0, maximumResponses)))
+            return (messageID, .write(LDAPMessage(messageID: messageID, protocolOp: op, controls: controls), expectsResponse: true))
         case .unbind:
             // Nothing may follow an unbind; operations still pending are failed when the channel
             // closes (`channelInactive`), so none waits for an answer that cannot come.
@@ -247,11 +283,31 @@ struct LDAPClientStateMachine {
             tls = .handshaking
             return .insertTLSHandler(messageID: message.messageID)
 
+        case (.relay(var collector), let op) where collector.isIntermediate(op):
+            collector.intermediateCount += 1
+            if collector.intermediateCount <= collector.maximumResponses {
+                collector.responses.append(message)
+            }
+            pending[message.messageID] = .relay(collector)
+            return .none
+
+        case (.relay(let collector), let op) where op.kind == collector.request.responseKind:
+            pending[message.messageID] = nil
+            var final = message
+            if collector.intermediateCount > collector.maximumResponses, case .searchResultDone(var result) = op,
+                result.resultCode == .success
+            {
+                result.resultCode = .sizeLimitExceeded
+                result.diagnosticMessage = "the proxy relays at most \(collector.maximumResponses) entries and references per search"
+                final.protocolOp = .searchResultDone(result)
+            }
+            return .succeed(messageID: message.messageID, .relayed(collector.responses + [final]))
+
         case (.startTLSHandshake, _):
             // RFC 4511 §4.14.2: nothing may follow the StartTLS response before TLS is established.
             return fail(.protocolViolation(endpoint, "\(message.protocolOp.kind) in the clear after the StartTLS response"))
 
-        case (.bind, _), (.search, _), (.startTLS, _):
+        case (.bind, _), (.search, _), (.startTLS, _), (.relay, _):
             return fail(.protocolViolation(
                 endpoint, "\(message.protocolOp.kind) for messageID \(message.messageID), which waits for a \(waiting.step) response"))
         }
