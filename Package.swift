@@ -106,6 +106,7 @@ let package = Package(
             name: "LDAPFront",
             dependencies: [
                 "Policy",
+                "Upstream",
                 "LDAPWire",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -4,6 +4,7 @@ import NIOCore
 import NIOSSL
 import NIOTLS
 import Policy
+import Upstream
 
 /// The thin NIO side of one client connection: frames and decodes requests, feeds
 /// ``LDAPSessionStateMachine`` and performs its actions (write, ask Policy, start TLS, close), keeps
@@ -19,6 +20,10 @@ final class LDAPSessionHandler: ChannelDuplexHandler {
     /// Bytes received but not yet handed over: at most one PDU under the limit in force plus one read.
     private var inbound: LDAPInboundBuffer
     private let sections: [LDAPServerSection]
+    private let autoSections: [LDAPAutoServerSection]
+    /// This client's own connections to the auto sections' directories, by section index, made
+    /// when the first operation goes there.
+    private var upstreams: [Int: LDAPRelayUpstream] = [:]
     private let timeouts: LDAPTimeouts
     private let tlsContext: NIOSSLContext?
     private let gate: LDAPListener.SharedGate
@@ -31,12 +36,13 @@ final class LDAPSessionHandler: ChannelDuplexHandler {
     private var context: ChannelHandlerContext?
 
     init(
-        stateMachine: LDAPSessionStateMachine, sections: [LDAPServerSection], timeouts: LDAPTimeouts, tlsContext: NIOSSLContext?,
-        gate: LDAPListener.SharedGate, logger: Logger
+        stateMachine: LDAPSessionStateMachine, sections: [LDAPServerSection], autoSections: [LDAPAutoServerSection] = [],
+        timeouts: LDAPTimeouts, tlsContext: NIOSSLContext?, gate: LDAPListener.SharedGate, logger: Logger
     ) {
         self.stateMachine = stateMachine
         self.inbound = LDAPInboundBuffer(limits: stateMachine.limits, compactionThreshold: 16 * 1024)
         self.sections = sections
+        self.autoSections = autoSections
         self.timeouts = timeouts
         self.tlsContext = tlsContext
         self.gate = gate
@@ -58,12 +64,14 @@ final class LDAPSessionHandler: ChannelDuplexHandler {
     func handlerRemoved(context: ChannelHandlerContext) {
         stateMachine.closed()
         deadline?.cancel()
+        closeUpstreams()
         self.context = nil
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         stateMachine.closed()
         deadline?.cancel()
+        closeUpstreams()
         inbound.removeAll()
         context.fireChannelInactive()
     }
@@ -202,6 +210,46 @@ final class LDAPSessionHandler: ChannelDuplexHandler {
                 }
             }
 
+        case .relay(let messageID, let realm, let message):
+            let upstream = upstream(realm)
+            let maximum = autoSections[realm].maximumRelayedResponses
+            let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+            let eventLoop = context.eventLoop
+            let gate = self.gate
+            gate.withLockedValue { $0.bindStarted() }
+            Task {
+                let outcome: Result<[LDAPMessage], LDAPClientError>
+                do throws(LDAPClientError) {
+                    outcome = .success(try await upstream.relay(message, maximumResponses: maximum))
+                } catch {
+                    outcome = .failure(error)
+                }
+                eventLoop.execute {
+                    handler.value.relayAnswered(messageID: messageID, outcome)
+                    gate.withLockedValue { $0.bindFinished() }
+                }
+            }
+
+        case .authenticateOnDirectory(let messageID, let realm, let bindName, let request):
+            let section = autoSections[realm]
+            let primary = LDAPRelayedBindPrimary(name: section.directory.name, upstream: upstream(realm), bindName: bindName)
+            let engine = section.engine.replacingPrimary(primary)
+            let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+            let eventLoop = context.eventLoop
+            let gate = self.gate
+            gate.withLockedValue { $0.bindStarted() }
+            Task {
+                let decision = await engine.authenticate(request)
+                eventLoop.execute {
+                    handler.value.decided(messageID: messageID, decision)
+                    gate.withLockedValue { $0.bindFinished() }
+                }
+            }
+
+        case .sendAndCloseUpstream(let messages, let realm, let log):
+            upstreams.removeValue(forKey: realm)?.close(final: true)
+            run(.send(messages, log: log), context: context)
+
         case .sendAndClose(let messages, let log):
             if let log { logger.info("closing the LDAP connection: \(log)", metadata: peerMetadata(context)) }
             deadline?.cancel()
@@ -221,6 +269,31 @@ final class LDAPSessionHandler: ChannelDuplexHandler {
                 channel.close(promise: nil)
             }
         }
+    }
+
+    /// This client's upstream connection to auto section `realm`'s directory.
+    private func upstream(_ realm: Int) -> LDAPRelayUpstream {
+        if let upstream = upstreams[realm] { return upstream }
+        let section = autoSections[realm]
+        let upstream = LDAPRelayUpstream(directory: section.directory, timeout: section.networkTimeout)
+        upstreams[realm] = upstream
+        return upstream
+    }
+
+    private func closeUpstreams() {
+        for upstream in upstreams.values { upstream.close(final: true) }
+        upstreams = [:]
+    }
+
+    private func relayAnswered(messageID: Int32, _ outcome: Result<[LDAPMessage], LDAPClientError>) {
+        guard let context else { return }
+        switch outcome {
+        case .success(let responses):
+            run(stateMachine.relayed(messageID: messageID, responses: responses), context: context)
+        case .failure(let error):
+            run(stateMachine.relayFailed(messageID: messageID, diagnostic: error.diagnostic), context: context)
+        }
+        resume(context: context)
     }
 
     private func decided(messageID: Int32, _ decision: Decision) {
