@@ -14,6 +14,8 @@ import Testing
     static let ikey = "DIAUTO00000000000001"
     static let ikeyPeople = "DIAUTOPEOPLE00000002"
     static let ikeyRest = "DIAUTOREST0000000003"
+    /// An `[ldap_server_duo_only]` section on the realms' port.
+    static let ikeyDuoOnly = "DIAUTODUOONLY0000004"
     static let skey = "auto-section-secret-key-000000000000000001"
     static let service = SlapdPeer.ServiceAccount(name: "vpn", password: "vpn-service-secret")
 
@@ -43,7 +45,7 @@ import Testing
     static func start() async throws -> Running {
         let directory = try await SlapdPeer.start(serviceAccount: service)
         let sim = try await DuoSimServer.start(DuoSimConfiguration(
-            integrations: [ikey: skey, ikeyPeople: skey, ikeyRest: skey],
+            integrations: [ikey: skey, ikeyPeople: skey, ikeyRest: skey, ikeyDuoOnly: skey],
             users: DuoSimUsers(users: [
                 "alice": DuoSimUser(push: .approve, passcodes: ["123456"]),
                 "bob": DuoSimUser(push: .deny),
@@ -62,7 +64,7 @@ import Testing
             skey=\(skey)
             api_host=127.0.0.1
             api_port=\(sim.port)
-            client=ad_client
+            \(name.hasPrefix("ldap_server_auto") ? "client=ad_client" : "")
             interface=127.0.0.1
             port=\(port)
             \(lines)
@@ -87,6 +89,7 @@ import Testing
             + section("ldap_server_auto", ikey, port: port, "exempt_ou_1=ou=services,\(directory.baseDN)")
             + section("ldap_server_auto2", ikeyPeople, port: realmsPort, "exempt_primary_bind=false\nmatch_bind_dn_suffix=\(directory.peopleDN)")
             + section("ldap_server_auto3", ikeyRest, port: realmsPort, "exempt_primary_bind=false\nmatch_bind_dn_suffix=\(directory.baseDN)")
+            + section("ldap_server_duo_only", ikeyDuoOnly, port: realmsPort, "")
         let path = folder.appendingPathComponent("authproxy.cfg").path
         try config.write(toFile: path, atomically: true, encoding: .utf8)
         let proxy = try PeerProcess(RunCommandTests.twofold, ["run", "--config", path, "--grace", "20"])
@@ -159,6 +162,10 @@ import Testing
         #expect(nowhere.status == 49)
         #expect(nowhere.stderr.contains("no realm matched"), "\(nowhere.stderr)")
         #expect(Self.duoRequests(running, Self.ikey) == 0, "the first listener's integration was never asked")
+        // A duo-only section on the same port keeps its DNs: the integration bind with its secret key.
+        let integration = try await Self.whoami(running.realmsURL, "dc=\(Self.ikeyDuoOnly),dc=duosecurity,dc=com", Self.skey)
+        #expect(integration.status == 0, "\(integration.stderr)\n\(running.proxy.transcript)")
+        #expect(integration.stdout.contains("dn:dc=\(Self.ikeyDuoOnly),dc=duosecurity,dc=com"), "\(integration.stdout)")
 
         await running.proxy.stop(grace: .seconds(25))
         #expect(running.proxy.terminationStatus == 0, "\(running.proxy.transcript)")
@@ -218,6 +225,9 @@ import Testing
         # Duo denies bob: 49 with Duo's message.
         conn, ok = bound(service_dn, service_pw)
         out["bob_denied"] = [conn.rebind(user=bob_dn, password="bob-secret-2"), conn.result["result"], conn.result["message"]]
+        # The refused bind dropped the service account's identity too.
+        conn.search("ou=people," + base, "(uid=alice)")
+        out["search_after_denied"] = conn.result["result"]
         conn.unbind()
 
         # Writes are relayed after a bind (the directory's admin may write).
@@ -255,6 +265,7 @@ import Testing
         let bob = out["bob_denied"] as? [Any]
         #expect(bob?[1] as? Int == 49, "\(out)")
         #expect((bob?[2] as? String)?.isEmpty == false, "Duo's message: \(out)")
+        #expect(out["search_after_denied"] as? Int == 50, "\(out)")
         #expect(out["write_after_bind"] as? Int == 0, "\(out)")
         #expect(out["written"] as? [String] == ["added through twofold"], "\(out)")
 
