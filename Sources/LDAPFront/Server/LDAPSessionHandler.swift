@@ -7,10 +7,12 @@ import Policy
 import Upstream
 
 /// The thin NIO side of one client connection: frames and decodes requests, feeds
-/// ``LDAPSessionStateMachine`` and performs its actions (write, ask Policy, start TLS, close), keeps
-/// the state machine's deadline on the clock, and stops reading while a bind is with Policy, a TLS
-/// handshake runs or the peer does not read what was written (NIOHTTP1's pipelining handler does the
-/// same), so neither the input buffer nor the output buffer grows with what a peer sends.
+/// ``LDAPSessionStateMachine`` and performs its actions (write, ask Policy, relay to an
+/// `[ldap_server_auto]` directory on this client's own upstream connection, start TLS, close), keeps
+/// the state machine's deadline on the clock, and stops reading while a bind is with Policy, a
+/// request is with the directory, a TLS handshake runs or the peer does not read what was written
+/// (NIOHTTP1's pipelining handler does the same), so neither the input buffer nor the output buffer
+/// grows with what a peer sends. Relayed requests count as binds in flight for a graceful stop.
 final class LDAPSessionHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
