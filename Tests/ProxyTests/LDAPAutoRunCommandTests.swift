@@ -42,7 +42,7 @@ import Testing
         }
     }
 
-    static func start() async throws -> Running {
+    static func start(failmode: String = "safe") async throws -> Running {
         let directory = try await SlapdPeer.start(serviceAccount: service)
         let sim = try await DuoSimServer.start(DuoSimConfiguration(
             integrations: [ikey: skey, ikeyPeople: skey, ikeyRest: skey, ikeyDuoOnly: skey],
@@ -65,6 +65,8 @@ import Testing
             api_host=127.0.0.1
             api_port=\(sim.port)
             \(name.hasPrefix("ldap_server_auto") ? "client=ad_client" : "")
+            failmode=\(failmode)
+            api_timeout=2
             interface=127.0.0.1
             port=\(port)
             \(lines)
@@ -170,6 +172,27 @@ import Testing
         await running.proxy.stop(grace: .seconds(25))
         #expect(running.proxy.terminationStatus == 0, "\(running.proxy.transcript)")
         #expect(!running.proxy.transcript.contains("alice-secret-1"), "passwords are never logged")
+        await running.stop()
+    }
+
+    // MARK: - Failmode
+
+    /// Duo down: `safe` lets a user in once the directory accepted the password, `secure` does not;
+    /// a wrong password is refused in both, and a refusal by Duo (401) is a refusal in both.
+    @Test(.enabled(if: Peers.shouldRun("ldapwhoami", "slapd")), .timeLimit(.minutes(3)), arguments: ["safe", "secure"])
+    func failmodeWhenDuoIsDown(_ failmode: String) async throws {
+        let running = try await Self.start(failmode: failmode)
+        running.sim.setFault(.down(path: "/auth/v2/preauth"))
+        let answer = try await Self.whoami(running.realmsURL, running.aliceDN, "alice-secret-1")
+        #expect(answer.status == (failmode == "safe" ? 0 : 49), "\(answer.stderr)\n\(running.proxy.transcript)")
+        let wrong = try await Self.whoami(running.realmsURL, running.aliceDN, "wrong")
+        #expect(wrong.status == 49, "safe opens only after the directory accepted the password")
+        running.sim.clearFaults()
+        running.sim.setFault(.status(401, path: "/auth/v2/preauth"))
+        let refused = try await Self.whoami(running.realmsURL, running.aliceDN, "alice-secret-1")
+        #expect(refused.status == 49, "a refusal by Duo is denied in every failmode")
+        running.sim.clearFaults()
+        #expect(running.proxy.standardError.components(separatedBy: "fail-open").count - 1 == (failmode == "safe" ? 1 : 0))
         await running.stop()
     }
 
