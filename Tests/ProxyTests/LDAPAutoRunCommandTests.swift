@@ -25,7 +25,11 @@ import Testing
         var proxy: PeerProcess
         var port: Int
         var realmsPort: Int
+        /// LDAPS of the first listener, when started with TLS.
+        var sslPort: Int?
         var folder: URL
+
+        var caFile: String { folder.appendingPathComponent("ldap-ca.pem").path }
 
         var url: String { "ldap://127.0.0.1:\(port)" }
         var realmsURL: String { "ldap://127.0.0.1:\(realmsPort)" }
@@ -42,7 +46,8 @@ import Testing
         }
     }
 
-    static func start(failmode: String = "safe") async throws -> Running {
+    /// - Parameter tls: the first listener gets a certificate: LDAPS on its own port, StartTLS on `port`.
+    static func start(failmode: String = "safe", tls: Bool = false) async throws -> Running {
         let directory = try await SlapdPeer.start(serviceAccount: service)
         let sim = try await DuoSimServer.start(DuoSimConfiguration(
             integrations: [ikey: skey, ikeyPeople: skey, ikeyRest: skey, ikeyDuoOnly: skey],
@@ -57,6 +62,17 @@ import Testing
         try (sim.caCertificatePEM ?? "").write(to: folder.appendingPathComponent("duo-ca.pem"), atomically: true, encoding: .utf8)
         let port = try FreePort.tcp()
         let realmsPort = try FreePort.tcp()
+        var tlsLines = ""
+        var sslPort: Int?
+        if tls {
+            let certificates = try DuoSimCertificates.generate(caName: "twofold LDAP auto test CA")
+            try certificates.caCertificatePEM.write(to: folder.appendingPathComponent("ldap-ca.pem"), atomically: true, encoding: .utf8)
+            try certificates.leafCertificatePEM.write(to: folder.appendingPathComponent("ldap-cert.pem"), atomically: true, encoding: .utf8)
+            try certificates.leafPrivateKeyPEM.write(to: folder.appendingPathComponent("ldap-key.pem"), atomically: true, encoding: .utf8)
+            let port = try FreePort.tcp()
+            sslPort = port
+            tlsLines = "\nssl_port=\(port)\nssl_cert_path=ldap-cert.pem\nssl_key_path=ldap-key.pem"
+        }
         func section(_ name: String, _ ikey: String, port: Int, _ lines: String) -> String {
             """
             [\(name)]
@@ -88,7 +104,7 @@ import Testing
 
 
             """
-            + section("ldap_server_auto", ikey, port: port, "exempt_ou_1=ou=services,\(directory.baseDN)")
+            + section("ldap_server_auto", ikey, port: port, "exempt_ou_1=ou=services,\(directory.baseDN)" + tlsLines)
             + section("ldap_server_auto2", ikeyPeople, port: realmsPort, "exempt_primary_bind=false\nmatch_bind_dn_suffix=\(directory.peopleDN)")
             + section("ldap_server_auto3", ikeyRest, port: realmsPort, "exempt_primary_bind=false\nmatch_bind_dn_suffix=\(directory.baseDN)")
             + section("ldap_server_duo_only", ikeyDuoOnly, port: realmsPort, "")
@@ -97,18 +113,27 @@ import Testing
         let proxy = try PeerProcess(RunCommandTests.twofold, ["run", "--config", path, "--grace", "20"])
         try await Wait.until("twofold listens on both LDAP ports", timeout: .seconds(20)) {
             guard proxy.isRunning else { throw PeerMissing(peer: "twofold run exited: \(proxy.transcript)") }
-            return proxy.standardError.components(separatedBy: "(clear LDAP, no TLS)").count == 3
+            let clear = proxy.standardError.components(separatedBy: "(clear LDAP, no TLS)").count - 1
+            return tls ? clear == 1 && proxy.standardError.contains("(LDAPS)") && proxy.standardError.contains("(LDAP with StartTLS)") : clear == 2
         }
-        return Running(directory: directory, sim: sim, proxy: proxy, port: port, realmsPort: realmsPort, folder: folder)
+        return Running(
+            directory: directory, sim: sim, proxy: proxy, port: port, realmsPort: realmsPort, sslPort: sslPort, folder: folder)
     }
 
-    static func tool(_ name: String, _ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
-        try await PeerProcess.run(
-            try Peers.tool(name), arguments, environment: ["LDAPCONF": "/dev/null", "LDAPRC": "/dev/null"], timeout: .seconds(60))
+    /// Runs an OpenLDAP client tool; with `caFile`, trusting only that CA.
+    static func tool(_ name: String, _ arguments: [String], caFile: String? = nil) async throws -> (status: Int32, stdout: String, stderr: String) {
+        var environment = ["LDAPCONF": "/dev/null", "LDAPRC": "/dev/null"]
+        if let caFile {
+            environment["LDAPTLS_CACERT"] = caFile
+            environment["LDAPTLS_REQCERT"] = "demand"
+        }
+        return try await PeerProcess.run(try Peers.tool(name), arguments, environment: environment, timeout: .seconds(60))
     }
 
-    static func whoami(_ url: String, _ dn: String, _ password: String) async throws -> (status: Int32, stdout: String, stderr: String) {
-        try await tool("ldapwhoami", ["-H", url, "-x", "-D", dn, "-w", password])
+    static func whoami(
+        _ url: String, _ dn: String, _ password: String, startTLS: Bool = false, caFile: String? = nil
+    ) async throws -> (status: Int32, stdout: String, stderr: String) {
+        try await tool("ldapwhoami", ["-H", url, "-x"] + (startTLS ? ["-ZZ"] : []) + ["-D", dn, "-w", password], caFile: caFile)
     }
 
     static func duoRequests(_ running: Running, _ ikey: String) -> Int {
@@ -172,6 +197,28 @@ import Testing
         await running.proxy.stop(grace: .seconds(25))
         #expect(running.proxy.terminationStatus == 0, "\(running.proxy.transcript)")
         #expect(!running.proxy.transcript.contains("alice-secret-1"), "passwords are never logged")
+        await running.stop()
+    }
+
+    // MARK: - TLS
+
+    /// The listener options of `[ldap_server_duo_only]` serve auto sections too: LDAPS, StartTLS,
+    /// and no bind in the clear where StartTLS is offered.
+    @Test(.enabled(if: Peers.shouldRun("ldapwhoami", "ldapsearch", "slapd")), .timeLimit(.minutes(3)))
+    func ldapsAndStartTLS() async throws {
+        let running = try await Self.start(tls: true)
+        let ldapsURL = "ldaps://127.0.0.1:\(running.sslPort!)"
+        let ldaps = try await Self.whoami(ldapsURL, running.serviceDN, Self.service.password, caFile: running.caFile)
+        #expect(ldaps.status == 0, "\(ldaps.stderr)\n\(running.proxy.transcript)")
+        let startTLS = try await Self.whoami(running.url, running.serviceDN, Self.service.password, startTLS: true, caFile: running.caFile)
+        #expect(startTLS.status == 0, "\(startTLS.stderr)")
+        let clear = try await Self.whoami(running.url, running.serviceDN, Self.service.password)
+        #expect(clear.status == 13, "a bind before StartTLS is refused: \(clear.stderr)")
+        let search = try await Self.tool("ldapsearch", [
+            "-H", ldapsURL, "-x", "-LLL", "-D", running.serviceDN, "-w", Self.service.password, "-b", running.directory.peopleDN, "(uid=bob)", "cn",
+        ], caFile: running.caFile)
+        #expect(search.status == 0 && search.stdout.contains("cn: Bob Builder"), "\(search.stdout)\n\(search.stderr)")
+        #expect(Self.duoRequests(running, Self.ikey) == 0)
         await running.stop()
     }
 
