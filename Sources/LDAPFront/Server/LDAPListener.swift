@@ -113,11 +113,12 @@ public final class LDAPListener: Sendable {
     /// Connections open now.
     public var openConnections: Int { gate.withLockedValue { $0.openConnections } }
 
-    /// User binds being decided by Policy now.
+    /// User binds being decided by Policy now, and operations relayed to an `[ldap_server_auto]`
+    /// directory (a graceful stop waits for both).
     public var bindsInFlight: Int { gate.withLockedValue { $0.bindsInFlight } }
 
-    /// Graceful stop: no new connections, binds with Policy get up to `grace` to be answered (a
-    /// pending push included), then every connection is closed.
+    /// Graceful stop: no new connections, binds with Policy and relayed operations get up to
+    /// `grace` to be answered (a pending push included), then every connection is closed.
     public func shutdown(grace: Duration) async {
         gate.withLockedValue { $0.accepting = false }
         try? await serverChannel.close()
