@@ -55,10 +55,10 @@ final class LDAPRelayUpstream: Sendable {
     }
 
     /// Relays one request and returns its responses.
-    func relay(_ message: LDAPMessage, maximumResponses: Int) async throws(LDAPClientError) -> [LDAPMessage] {
+    func relay(_ message: LDAPMessage, limits: LDAPRelayLimits) async throws(LDAPClientError) -> [LDAPMessage] {
         let connection = try await connection()
         do throws(LDAPClientError) {
-            return try await connection.relay(message.protocolOp, controls: message.controls, maximumResponses: maximumResponses)
+            return try await connection.relay(message.protocolOp, controls: message.controls, limits: limits)
         } catch {
             // The connection cannot be trusted to pair later responses: the next operation opens anew.
             close(final: false)

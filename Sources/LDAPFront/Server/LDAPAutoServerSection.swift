@@ -14,20 +14,20 @@ public struct LDAPAutoServerSection: Sendable {
     /// `network_timeout`: the deadline of connecting to the directory and of each relayed
     /// operation; the `[ad_client]`'s `timeout` when nil.
     public var networkTimeout: Duration?
-    /// Entries and references relayed per search; beyond them the search ends with
-    /// sizeLimitExceeded, so one search cannot make the proxy buffer a whole directory.
-    public var maximumRelayedResponses: Int
+    /// Entries and references (and their bytes) relayed per search; beyond them the search ends
+    /// with sizeLimitExceeded, so one search cannot make the proxy buffer a whole directory.
+    public var relayLimits: LDAPRelayLimits
 
     public var name: String { realm.section }
 
     public init(
         realm: LDAPAutoRealms.Realm, engine: PolicyEngine, directory: ADClient, networkTimeout: Duration? = nil,
-        maximumRelayedResponses: Int = 10_000
+        relayLimits: LDAPRelayLimits = LDAPRelayLimits()
     ) {
         self.realm = realm
         self.engine = engine
         self.directory = directory
         self.networkTimeout = networkTimeout
-        self.maximumRelayedResponses = maximumRelayedResponses
+        self.relayLimits = relayLimits
     }
 }

@@ -214,7 +214,7 @@ final class LDAPSessionHandler: ChannelDuplexHandler {
 
         case .relay(let messageID, let realm, let message):
             let upstream = upstream(realm)
-            let maximum = autoSections[realm].maximumRelayedResponses
+            let limits = autoSections[realm].relayLimits
             let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
             let eventLoop = context.eventLoop
             let gate = self.gate
@@ -222,7 +222,7 @@ final class LDAPSessionHandler: ChannelDuplexHandler {
             Task {
                 let outcome: Result<[LDAPMessage], LDAPClientError>
                 do throws(LDAPClientError) {
-                    outcome = .success(try await upstream.relay(message, maximumResponses: maximum))
+                    outcome = .success(try await upstream.relay(message, limits: limits))
                 } catch {
                     outcome = .failure(error)
                 }

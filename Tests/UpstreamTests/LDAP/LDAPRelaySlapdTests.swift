@@ -21,18 +21,18 @@ struct LDAPRelaySlapdTests {
                 baseObject: slapd.peopleDN, filter: try LDAPFilter(parsing: "(uid=alice)"), attributes: ["cn"]))
 
             // Unbound: the locked-down directory shows nothing.
-            let anonymous = try await connection.relay(search, controls: [], maximumResponses: 10)
+            let anonymous = try await connection.relay(search, controls: [], limits: .init(maximumResponses: 10))
             #expect(anonymous.map(\.protocolOp.kind) == [.searchResultDone], "\(anonymous)")
 
             // A relayed bind changes the connection's identity; the service account may read.
             let bind = LDAPMessage.ProtocolOp.bindRequest(.simple(name: slapd.serviceAccountDN!, password: Array(ADDirectory.service.password.utf8)))
-            let bound = try await connection.relay(bind, controls: [], maximumResponses: 1)
+            let bound = try await connection.relay(bind, controls: [], limits: .init(maximumResponses: 1))
             guard case .bindResponse(let response) = bound.last?.protocolOp else {
                 Issue.record("expected a BindResponse, got \(bound)")
                 return
             }
             #expect(response.result.resultCode == .success)
-            let found = try await connection.relay(search, controls: [], maximumResponses: 10)
+            let found = try await connection.relay(search, controls: [], limits: .init(maximumResponses: 10))
             #expect(found.map(\.protocolOp.kind) == [.searchResultEntry, .searchResultDone], "\(found)")
             if case .searchResultEntry(let entry) = found.first?.protocolOp {
                 #expect(entry.objectName == slapd.dn(of: "alice"))
@@ -40,16 +40,16 @@ struct LDAPRelaySlapdTests {
 
             // Beyond the cap: the entries kept and sizeLimitExceeded.
             let everyone = LDAPMessage.ProtocolOp.searchRequest(.init(baseObject: slapd.peopleDN, filter: .present("objectClass")))
-            let capped = try await connection.relay(everyone, controls: [], maximumResponses: 2)
+            let capped = try await connection.relay(everyone, controls: [], limits: .init(maximumResponses: 2))
             #expect(capped.count == 3, "\(capped.map(\.protocolOp.kind))")
             if case .searchResultDone(let result) = capped.last?.protocolOp { #expect(result.resultCode == .sizeLimitExceeded) }
 
             // A compare, and a write the service account may not do: the directory's answers.
             let compare = try await connection.relay(
                 .compareRequest(.init(entry: slapd.dn(of: "alice"), ava: LDAPAttributeValueAssertion("cn", "Alice Liddell"))),
-                controls: [], maximumResponses: 1)
+                controls: [], limits: .init(maximumResponses: 1))
             #expect(compare.last?.protocolOp == .compareResponse(LDAPResult(resultCode: .compareTrue)), "\(compare)")
-            let delete = try await connection.relay(.delRequest(.init(entry: slapd.dn(of: "bob"))), controls: [], maximumResponses: 1)
+            let delete = try await connection.relay(.delRequest(.init(entry: slapd.dn(of: "bob"))), controls: [], limits: .init(maximumResponses: 1))
             guard case .delResponse(let refused) = delete.last?.protocolOp else {
                 Issue.record("expected a DelResponse, got \(delete)")
                 return

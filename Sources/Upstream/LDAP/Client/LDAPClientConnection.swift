@@ -149,9 +149,9 @@ public final class LDAPClientConnection: Sendable {
     /// response to it, the final one last. Referrals and references come back as they are: the
     /// client decides, and nothing here follows them.
     public func relay(
-        _ op: LDAPMessage.ProtocolOp, controls: [LDAPControl], maximumResponses: Int
+        _ op: LDAPMessage.ProtocolOp, controls: [LDAPControl], limits: LDAPRelayLimits = LDAPRelayLimits()
     ) async throws(LDAPClientError) -> [LDAPMessage] {
-        guard case .relayed(let responses) = try await execute(.relay(op, controls: controls, maximumResponses: maximumResponses)) else {
+        guard case .relayed(let responses) = try await execute(.relay(op, controls: controls, limits: limits)) else {
             throw .protocolViolation(endpoint.description, "unexpected answer to a relayed \(op.kind)")
         }
         return responses

@@ -13,11 +13,8 @@ public enum LDAPClientOperation: Sendable, CustomStringConvertible {
     /// UnbindRequest (RFC 4511 §4.3): no response; the connection is closed after it.
     case unbind
     /// Any other request of a proxied client (`[ldap_server_auto]`), sent as it came with its
-    /// controls; every response to it is collected until the final one. Of SearchResultEntry and
-    /// SearchResultReference at most `maximumResponses` are kept; beyond that the search's result
-    /// becomes sizeLimitExceeded, so a server ignoring the size limit cannot make the proxy buffer
-    /// a whole directory.
-    case relay(LDAPMessage.ProtocolOp, controls: [LDAPControl], maximumResponses: Int)
+    /// controls; every response to it is collected until the final one, within `limits`.
+    case relay(LDAPMessage.ProtocolOp, controls: [LDAPControl], limits: LDAPRelayLimits)
 
     /// The step's name in diagnostics.
     public var description: String {
@@ -28,6 +25,21 @@ public enum LDAPClientOperation: Sendable, CustomStringConvertible {
         case .unbind: return "unbind"
         case .relay(let op, _, _): return "relayed \(op.kind)"
         }
+    }
+}
+
+/// How much of the answer to one relayed request is kept. SearchResultEntry, SearchResultReference
+/// and IntermediateResponse messages beyond either bound are dropped and the search's result
+/// becomes sizeLimitExceeded, so a directory that ignores the client's size limit cannot make the
+/// proxy buffer a whole directory.
+public struct LDAPRelayLimits: Sendable, Hashable {
+    public var maximumResponses: Int
+    /// The encoded size of the kept responses, summed.
+    public var maximumBytes: Int
+
+    public init(maximumResponses: Int = 10_000, maximumBytes: Int = 16 << 20) {
+        self.maximumResponses = maximumResponses
+        self.maximumBytes = maximumBytes
     }
 }
 
@@ -97,10 +109,11 @@ struct LDAPClientStateMachine {
 
     private struct RelayCollector {
         var request: LDAPOperationKind
-        var maximumResponses: Int
+        var limits: LDAPRelayLimits
         var responses: [LDAPMessage] = []
-        /// Entries and references received (kept or not).
-        var intermediateCount = 0
+        var keptBytes = 0
+        /// Some responses were dropped for `limits`.
+        var truncated = false
 
         /// Whether `op` may come before the final response of `request`.
         func isIntermediate(_ op: LDAPMessage.ProtocolOp) -> Bool {
@@ -211,11 +224,11 @@ struct LDAPClientStateMachine {
             }
             pending[messageID] = .startTLS
             return (messageID, .write(LDAPMessage(messageID: messageID, protocolOp: .extendedRequest(.startTLS)), expectsResponse: true))
-        case .relay(let op, let controls, let maximumResponses):
+        case .relay(let op, let controls, let limits):
             guard op.kind.responseKind != nil else {
                 return (0, .failOperation(.protocolViolation(endpoint, "\(op.kind) cannot be relayed")))
             }
-            pending[messageID] = .relay(RelayCollector(request: op.kind, maximumResponses: max(0, maximumResponses)))
+            pending[messageID] = .relay(RelayCollector(request: op.kind, limits: limits))
             return (messageID, .write(LDAPMessage(messageID: messageID, protocolOp: op, controls: controls), expectsResponse: true))
         case .unbind:
             // Nothing may follow an unbind; operations still pending are failed when the channel
@@ -225,8 +238,8 @@ struct LDAPClientStateMachine {
         }
     }
 
-    /// A decoded message arrived.
-    mutating func received(_ message: LDAPMessage) -> Action {
+    /// A decoded message arrived; `size` is its encoded size (for the limits of relayed requests).
+    mutating func received(_ message: LDAPMessage, size: Int = 0) -> Action {
         switch state {
         case .closed:
             return .none
@@ -284,9 +297,13 @@ struct LDAPClientStateMachine {
             return .insertTLSHandler(messageID: message.messageID)
 
         case (.relay(var collector), let op) where collector.isIntermediate(op):
-            collector.intermediateCount += 1
-            if collector.intermediateCount <= collector.maximumResponses {
+            if !collector.truncated, collector.responses.count < collector.limits.maximumResponses,
+                collector.keptBytes + size <= collector.limits.maximumBytes
+            {
                 collector.responses.append(message)
+                collector.keptBytes += size
+            } else {
+                collector.truncated = true
             }
             pending[message.messageID] = .relay(collector)
             return .none
@@ -294,11 +311,9 @@ struct LDAPClientStateMachine {
         case (.relay(let collector), let op) where op.kind == collector.request.responseKind:
             pending[message.messageID] = nil
             var final = message
-            if collector.intermediateCount > collector.maximumResponses, case .searchResultDone(var result) = op,
-                result.resultCode == .success
-            {
+            if collector.truncated, case .searchResultDone(var result) = op, result.resultCode == .success {
                 result.resultCode = .sizeLimitExceeded
-                result.diagnosticMessage = "the proxy relays at most \(collector.maximumResponses) entries and references per search"
+                result.diagnosticMessage = "the proxy relays at most \(collector.limits.maximumResponses) entries and references (\(collector.limits.maximumBytes) bytes) per search"
                 final.protocolOp = .searchResultDone(result)
             }
             return .succeed(messageID: message.messageID, .relayed(collector.responses + [final]))
