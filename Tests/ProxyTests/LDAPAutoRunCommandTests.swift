@@ -47,7 +47,9 @@ import Testing
     }
 
     /// - Parameter tls: the first listener gets a certificate: LDAPS on its own port, StartTLS on `port`.
-    static func start(failmode: String = "safe", tls: Bool = false) async throws -> Running {
+    /// - Parameter apiTimeout: a short `api_timeout` for the failmode tests only: under load a Duo
+    ///   answer may take longer, and `safe` would then let a login in without Duo having seen it.
+    static func start(failmode: String = "safe", apiTimeout: Int? = nil, tls: Bool = false) async throws -> Running {
         let directory = try await SlapdPeer.start(serviceAccount: service)
         let sim = try await DuoSimServer.start(DuoSimConfiguration(
             integrations: [ikey: skey, ikeyPeople: skey, ikeyRest: skey, ikeyDuoOnly: skey],
@@ -82,7 +84,7 @@ import Testing
             api_port=\(sim.port)
             \(name.hasPrefix("ldap_server_auto") ? "client=ad_client" : "")
             failmode=\(failmode)
-            api_timeout=2
+            \(apiTimeout.map { "api_timeout=\($0)" } ?? "")
             interface=127.0.0.1
             port=\(port)
             \(lines)
@@ -228,7 +230,7 @@ import Testing
     /// a wrong password is refused in both, and a refusal by Duo (401) is a refusal in both.
     @Test(.enabled(if: Peers.shouldRun("ldapwhoami", "slapd")), .timeLimit(.minutes(3)), arguments: ["safe", "secure"])
     func failmodeWhenDuoIsDown(_ failmode: String) async throws {
-        let running = try await Self.start(failmode: failmode)
+        let running = try await Self.start(failmode: failmode, apiTimeout: 2)
         running.sim.setFault(.down(path: "/auth/v2/preauth"))
         let answer = try await Self.whoami(running.realmsURL, running.aliceDN, "alice-secret-1")
         #expect(answer.status == (failmode == "safe" ? 0 : 49), "\(answer.stderr)\n\(running.proxy.transcript)")
