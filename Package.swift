@@ -108,6 +108,7 @@ let package = Package(
             name: "LDAPFront",
             dependencies: [
                 "Policy",
+                "Upstream",
                 "LDAPWire",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -73,7 +73,7 @@ import Testing
         #expect(Self.error("[radius_server_auto]\nikey=DI\nskey=s\napi_host=h\nclient=ad_client\nradius_ip_1=192.0.2.1\nradius_secret_1=0123456789abcdef\n") == "/c.cfg:5: [radius_server_auto] client: names no client section (add the [ad_client] section)")
         #expect(Self.error("[radius_srever_auto]\n")?.hasPrefix("/c.cfg:1: [radius_srever_auto] is not a section twofold knows") == true)
         #expect(Self.error("[radius_server_challenge]\nikey=DI\nprompt_format=fancy\n") == "/c.cfg:3: [radius_server_challenge] prompt_format: 'fancy' is not valid (choose one of console, html, short)")
-        #expect(Self.error("[ldap_server_auto]\n")?.hasPrefix("/c.cfg:1: [ldap_server_auto] is not supported by this version of twofold yet") == true)
+        #expect(Self.error("[ldap_server_auto]\n")?.hasPrefix("/c.cfg:1: [ldap_server_auto] ikey: is required") == true)
         #expect(Self.error("[main]\ndebug=true\n") == "/c.cfg: has no server section, so twofold would serve nothing (add an [ldap_server_duo_only] section, or a [radius_server_auto] section with ikey, skey, api_host, client, radius_ip_1 and radius_secret_1)")
         #expect(Self.error("[radius_client]\nsecret=s\n[radius_server_auto]\n")?.hasPrefix("/c.cfg:1: [radius_client] host: ") == true)
     }

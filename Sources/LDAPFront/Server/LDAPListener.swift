@@ -5,7 +5,8 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 
-/// A TCP listener serving the `[ldap_server_duo_only]` sections that share one (interface, port):
+/// A TCP listener serving the `[ldap_server_duo_only]` and `[ldap_server_auto]` sections that share
+/// one (interface, port):
 /// clear LDAP (with StartTLS when a certificate is configured) or LDAPS.
 ///
 /// Each accepted connection passes the gate (global and per-address caps) and gets its own
@@ -53,7 +54,8 @@ public final class LDAPListener: Sendable {
     /// Binds the socket. With `tlsContext`, `ldaps` decides whether TLS starts at the first byte or
     /// is offered through StartTLS; without one the listener is clear LDAP only.
     public static func bind(
-        host: String, port: Int, sections: [LDAPServerSection], tlsContext: NIOSSLContext?, ldaps: Bool,
+        host: String, port: Int, sections: [LDAPServerSection], autoSections: [LDAPAutoServerSection] = [],
+        tlsContext: NIOSSLContext?, ldaps: Bool,
         options: Options = Options(), logger: Logger = Logger(label: "twofold.ldap"),
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> LDAPListener {
@@ -65,6 +67,7 @@ public final class LDAPListener: Sendable {
         case (.some, false): transport = .clearWithStartTLS
         }
         let directory = LDAPDuoOnlyDirectory(integrations: sections.map { ($0.name, $0.integrationKey, $0.secretKey) })
+        let realms = LDAPAutoRealms(autoSections.map(\.realm))
         let configuration = LDAPSessionConfiguration(transport: transport)
         let gate = SharedGate(LDAPConnectionGate(limits: options.limits))
         let connections = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
@@ -97,8 +100,8 @@ public final class LDAPListener: Sendable {
                     }
                     try pipeline.addHandler(
                         LDAPSessionHandler(
-                            stateMachine: LDAPSessionStateMachine(configuration: configuration, directory: directory),
-                            sections: sections, timeouts: options.timeouts, tlsContext: tlsContext, gate: gate, logger: logger))
+                            stateMachine: LDAPSessionStateMachine(configuration: configuration, directory: directory, realms: realms),
+                            sections: sections, autoSections: autoSections, timeouts: options.timeouts, tlsContext: tlsContext, gate: gate, logger: logger))
                 }
             }
         let channel = try await bootstrap.bind(host: host, port: port).get()
@@ -110,11 +113,12 @@ public final class LDAPListener: Sendable {
     /// Connections open now.
     public var openConnections: Int { gate.withLockedValue { $0.openConnections } }
 
-    /// User binds being decided by Policy now.
+    /// User binds being decided by Policy now, and operations relayed to an `[ldap_server_auto]`
+    /// directory (a graceful stop waits for both).
     public var bindsInFlight: Int { gate.withLockedValue { $0.bindsInFlight } }
 
-    /// Graceful stop: no new connections, binds with Policy get up to `grace` to be answered (a
-    /// pending push included), then every connection is closed.
+    /// Graceful stop: no new connections, binds with Policy and relayed operations get up to
+    /// `grace` to be answered (a pending push included), then every connection is closed.
     public func shutdown(grace: Duration) async {
         gate.withLockedValue { $0.accepting = false }
         try? await serverChannel.close()

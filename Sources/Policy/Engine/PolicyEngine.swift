@@ -11,7 +11,7 @@ import RADIUSWire
 /// log line per decided login (plus a warning for every fail-open) and one auth event per stage.
 public struct PolicyEngine: Sendable {
     public let section: SectionPolicy
-    public let primary: any PrimaryAuthenticator
+    public private(set) var primary: any PrimaryAuthenticator
     public let duo: any SecondFactor
     public let limiter: LoginLimiter
     let events: any AuthEventSink
@@ -61,6 +61,15 @@ public struct PolicyEngine: Sendable {
         self.hostname = hostname
         self.clock = clock
         self.counters = Counters(section: section.name, factory: metricsFactory)
+    }
+
+    /// The same engine (section, Duo client, limits, events, counters) with another primary: for
+    /// `[ldap_server_auto]`, whose primary is the bind relayed on the client's own directory
+    /// connection, so a new one per bind.
+    public func replacingPrimary(_ primary: any PrimaryAuthenticator) -> PolicyEngine {
+        var copy = self
+        copy.primary = primary
+        return copy
     }
 
     // MARK: - A new login

@@ -18,7 +18,9 @@ struct RunCommand: AsyncParsableCommand {
         discussion: """
             Reads Duo Authentication Proxy's authproxy.cfg (see the README for the sections this \
             version serves), starts one RADIUS listener per (interface, port) and one LDAP listener per \
-            (interface, port) of the [ldap_server_duo_only] sections, and serves until SIGINT \
+            (interface, port) of the [ldap_server_duo_only] and [ldap_server_auto] sections (auto: \
+            every operation relayed to the [ad_client] directory on the client's own connection, \
+            binds checked by Duo), and serves until SIGINT \
             or SIGTERM. Then it refuses new logins, lets the ones in progress finish (--grace), and exits 0.
             """
     )
@@ -217,7 +219,8 @@ final class RunningProxy: Sendable {
                 }
             }
 
-            try await startLDAP(configuration, events: events, logger: logger, duoClients: &duoClients, listeners: &ldapListeners)
+            try await startLDAP(
+                configuration, primaries: primaries, events: events, logger: logger, duoClients: &duoClients, listeners: &ldapListeners)
 
             var sectionsByAddress: [String: [RADIUSServerSection]] = [:]
             var addressOrder: [(interface: String, port: Int)] = []
@@ -291,31 +294,48 @@ final class RunningProxy: Sendable {
         return PolicyEngine(section: policy, primary: primary, duo: duo, events: events ?? DiscardingAuthEventSink(), logger: logger)
     }
 
-    /// One LDAP listener per (interface, port) of the `[ldap_server_duo_only]` sections; the sections
-    /// sharing one are told apart by the IKEY in the bind DN. Listeners already bound are appended
+    /// One LDAP listener per (interface, port) of the `[ldap_server_duo_only]` and
+    /// `[ldap_server_auto]` sections; duo-only sections sharing one are told apart by the IKEY in
+    /// the bind DN, auto sections by their `match_*` rules. Listeners already bound are appended
     /// to `listeners` at once, so that a later failure stops them too.
     private static func startLDAP(
-        _ configuration: TwofoldConfiguration, events: AuthEventLog?, logger: Logger, duoClients: inout [DuoClient],
-        listeners: inout [LDAPListener]
+        _ configuration: TwofoldConfiguration, primaries: [String: any PrimaryAuthenticator], events: AuthEventLog?, logger: Logger,
+        duoClients: inout [DuoClient], listeners: inout [LDAPListener]
     ) async throws {
         var sectionsByAddress: [String: [LDAPServerSection]] = [:]
+        var autoSectionsByAddress: [String: [LDAPAutoServerSection]] = [:]
         var endpoints: [(interface: String, port: Int, ldaps: Bool, server: TwofoldConfiguration.LDAPServer)] = []
         for server in configuration.ldapServers {
             let engine = try engine(
                 server.policy, duo: server.duo, primary: DuoOnlyClient(name: "none"), line: server.line, configuration, events: events,
                 logger: logger, duoClients: &duoClients)
+            var autoSection: LDAPAutoServerSection?
+            if let auto = server.auto {
+                guard let directory = primaries[auto.client] as? ADClient else {
+                    throw StartError(description: "\(configuration.path):\(server.line): [\(server.policy.name)] client=\(auto.client) is not an [ad_client]")
+                }
+                autoSection = LDAPAutoServerSection(realm: auto.realm, engine: engine, directory: directory, networkTimeout: auto.networkTimeout)
+            }
             let section = LDAPServerSection(
                 name: server.policy.name, integrationKey: server.policy.integrationKey, secretKey: server.duo.secretKey, engine: engine)
             for endpoint in server.endpoints {
                 let key = "\(endpoint.interface)|\(endpoint.port)"
-                if sectionsByAddress[key] == nil { endpoints.append((endpoint.interface, endpoint.port, endpoint.ldaps, server)) }
-                sectionsByAddress[key, default: []].append(section)
+                if sectionsByAddress[key] == nil, autoSectionsByAddress[key] == nil {
+                    endpoints.append((endpoint.interface, endpoint.port, endpoint.ldaps, server))
+                }
+                if let autoSection {
+                    autoSectionsByAddress[key, default: []].append(autoSection)
+                } else {
+                    sectionsByAddress[key, default: []].append(section)
+                }
             }
         }
         var contexts: [LDAPServerTLS: NIOSSLContext] = [:]
         for (interface, port, ldaps, server) in endpoints {
-            let sections = sectionsByAddress["\(interface)|\(port)"]!
-            let names = sections.map { "[\($0.name)]" }.joined(separator: ", ")
+            let sections = sectionsByAddress["\(interface)|\(port)"] ?? []
+            let autoSections = autoSectionsByAddress["\(interface)|\(port)"] ?? []
+            let allNames = sections.map(\.name) + autoSections.map(\.name)
+            let names = allNames.map { "[\($0)]" }.joined(separator: ", ")
             var context: NIOSSLContext?
             if let tls = server.tls {
                 do {
@@ -328,7 +348,7 @@ final class RunningProxy: Sendable {
             let listener: LDAPListener
             do {
                 listener = try await LDAPListener.bind(
-                    host: interface, port: port, sections: sections, tlsContext: context, ldaps: ldaps,
+                    host: interface, port: port, sections: sections, autoSections: autoSections, tlsContext: context, ldaps: ldaps,
                     options: .init(timeouts: LDAPTimeouts(idle: server.idleTimeout)), logger: logger)
             } catch {
                 throw StartError(
@@ -341,7 +361,7 @@ final class RunningProxy: Sendable {
             case .clearWithStartTLS: "LDAP with StartTLS"
             case .ldaps: "LDAPS"
             }
-            logger.info("listening for LDAP on tcp \(listener.localAddress) (\(kind))", metadata: ["sections": "\(sections.map(\.name).joined(separator: ", "))"])
+            logger.info("listening for LDAP on tcp \(listener.localAddress) (\(kind))", metadata: ["sections": "\(allNames.joined(separator: ", "))"])
         }
     }
 

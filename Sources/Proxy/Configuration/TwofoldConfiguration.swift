@@ -64,7 +64,7 @@ struct TwofoldConfiguration: Sendable {
     /// By lower-cased section name (`radius_client`, `radius_client2`).
     var clients: [String: Client]
     var radiusServers: [RADIUSServer]
-    /// `[ldap_server_duo_only]` sections, in file order.
+    /// `[ldap_server_duo_only]` and `[ldap_server_auto]` sections, in file order.
     var ldapServers: [LDAPServer] = []
     /// Things an administrator should know that do not stop the start (weak secrets, legacy options).
     var warnings: [String]
@@ -83,7 +83,7 @@ struct TwofoldConfiguration: Sendable {
         let file = try AuthproxyConfigFile.parse(text, path: path)
         var configuration = TwofoldConfiguration(path: path, main: Main(), clients: [:], radiusServers: [], warnings: [])
         var servers: [(AuthproxyConfigFile.Section, SectionPolicy.Mode)] = []
-        var ldapSections: [AuthproxyConfigFile.Section] = []
+        var ldapSections: [(section: AuthproxyConfigFile.Section, auto: Bool)] = []
         for section in file.sections {
             var reader = ConfigSectionReader(path: path, section: section)
             switch section.kind.type {
@@ -104,12 +104,8 @@ struct TwofoldConfiguration: Sendable {
             case "radius_server_duo_only": servers.append((section, .duoOnly))
             case "radius_server_challenge": servers.append((section, .challenge))
             case "radius_server_iframe": servers.append((section, .iframe))
-            case "ldap_server_duo_only": ldapSections.append(section)
-            case "ldap_server_auto":
-                throw ConfigError(
-                    path: path, line: section.line, section: section.name, "is not supported by this version of twofold yet",
-                    hint: "supported: [main], [ad_client], [radius_client], [local_client], [duo_only_client], [radius_server_auto], [radius_server_concat], "
-                        + "[radius_server_duo_only], [radius_server_challenge], [radius_server_iframe] (type=juniper), [ldap_server_duo_only]")
+            case "ldap_server_duo_only": ldapSections.append((section, false))
+            case "ldap_server_auto": ldapSections.append((section, true))
             default:
                 throw ConfigError(
                     path: path, line: section.line, section: section.name, "is not a section twofold knows",
@@ -123,9 +119,10 @@ struct TwofoldConfiguration: Sendable {
             configuration.radiusServers.append(
                 try readRADIUSServer(&reader, mode: mode, main: configuration.main, clients: configuration.clients, warnings: &configuration.warnings))
         }
-        for section in ldapSections {
+        for (section, auto) in ldapSections {
             var reader = ConfigSectionReader(path: path, section: section)
-            configuration.ldapServers.append(try readLDAPDuoOnlyServer(&reader, main: configuration.main, warnings: &configuration.warnings))
+            configuration.ldapServers.append(
+                try readLDAPServer(&reader, auto: auto, main: configuration.main, clients: configuration.clients, warnings: &configuration.warnings))
         }
         try checkSharedLDAPPorts(configuration.ldapServers, path: path)
         try checkSharedRADIUSPorts(configuration.radiusServers, path: path)
