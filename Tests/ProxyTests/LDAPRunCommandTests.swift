@@ -188,6 +188,25 @@ import Glibc
         await running.stop()
     }
 
+    /// `max_connections_per_address`: past it, a connection from that address is closed at once
+    /// and the refusal logged; once one closes, the address is served again.
+    @Test(.enabled(if: Peers.shouldRun("ldapwhoami")), .timeLimit(.minutes(2)))
+    func theConnectionCapsAreConfigurable() async throws {
+        let running = try await Self.start(extra: "max_connections=10\nmax_connections_per_address=1")
+        defer { try? FileManager.default.removeItem(at: running.folder) }
+        let held = try await TCPExchange(to: running.port)
+        try await Wait.until("the first connection is admitted", timeout: .seconds(10)) { !held.isClosedByServer }
+        let refused = try await TCPExchange(to: running.port)
+        try await Wait.until("the second connection is closed", timeout: .seconds(30)) { refused.isClosedByServer }
+        #expect(running.proxy.standardError.contains("127.0.0.1 has 1 connections open (the per-address limit)"), "\(running.proxy.transcript)")
+        await held.close()
+        try await Wait.until("the address is served again", timeout: .seconds(30)) {
+            try await Self.whoami(running.ldapsURL, Self.base, Self.skey, running).status == 0
+        }
+        await running.proxy.stop(grace: .seconds(25))
+        await running.stop()
+    }
+
     // MARK: - ldap3: one connection, as a Juniper device keeps it
 
     static let ldap3Script = """

@@ -237,6 +237,18 @@ import Testing
 
     /// The Duo Web response as a bind password: on with Duo's key lengths (akey random, derived
     /// from state_key, or set); keys it cannot sign with are an error only when akey is set.
+    @Test func ldapConnectionCaps() throws {
+        #expect(try TwofoldConfiguration.parse(Self.ldap, path: "/c.cfg").ldapServers[0].connectionLimits == .init(connections: 4_096, connectionsPerAddress: 512))
+        let set = try TwofoldConfiguration.parse(Self.ldap + "max_connections=100\nmax_connections_per_address=20\n", path: "/c.cfg")
+        #expect(set.ldapServers[0].connectionLimits == .init(connections: 100, connectionsPerAddress: 20))
+        #expect(try TwofoldConfiguration.parse(Self.ldap + "max_connections=100\n", path: "/c.cfg").ldapServers[0].connectionLimits.connectionsPerAddress == 100)
+        #expect(Self.error(Self.ldap + "max_connections=10\nmax_connections_per_address=20\n")
+            == "/c.cfg:8: [ldap_server_duo_only] max_connections_per_address: is 20, more than max_connections (10); make it at most that")
+        let second = "[ldap_server_duo_only2]\nikey=DIBBBBBBBBBBBBBBBBBB\nskey=t\napi_host=h\nssl_cert_path=/etc/twofold/ldap.pem\nssl_key_path=key.pem\n"
+        #expect(Self.error(Self.ldap + "max_connections=100\n" + second)?.hasPrefix(
+            "/c.cfg:8: [ldap_server_duo_only2] shares 0.0.0.0:389 with [ldap_server_duo_only] but not its idle_timeout, max_connections or max_connections_per_address") == true)
+    }
+
     @Test func ldapDuoWebApplicationKey() throws {
         let keys = "[ldap_server_duo_only]\nikey=DIAAAAAAAAAAAAAAAAAA\nskey=\(String(repeating: "s", count: 40))\napi_host=h\nport=10389\n"
         let random = try TwofoldConfiguration.parse(keys, path: "/c.cfg").ldapServers[0].policy.webPrompt

@@ -349,7 +349,7 @@ final class RunningProxy: Sendable {
             do {
                 listener = try await LDAPListener.bind(
                     host: interface, port: port, sections: sections, autoSections: autoSections, tlsContext: context, ldaps: ldaps,
-                    options: .init(timeouts: LDAPTimeouts(idle: server.idleTimeout)), logger: logger)
+                    options: .init(timeouts: LDAPTimeouts(idle: server.idleTimeout), limits: server.connectionLimits), logger: logger)
             } catch {
                 throw StartError(
                     description: "\(configuration.path): \(names): cannot listen on tcp \(interface):\(port) (\(error)); another process may hold the port, or ports below 1024 need privileges: change \(ldaps ? "ssl_port" : "port")= or interface=",

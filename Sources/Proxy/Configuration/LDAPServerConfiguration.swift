@@ -28,6 +28,8 @@ extension TwofoldConfiguration {
         var sslPort: Int
         var tls: LDAPServerTLS?
         var idleTimeout: Duration
+        /// `max_connections` and `max_connections_per_address` of the listener.
+        var connectionLimits: LDAPConnectionGate.Limits
         var line: Int
 
         /// The (interface, port) pairs this section listens on, and whether each is LDAPS.
@@ -39,6 +41,7 @@ extension TwofoldConfiguration {
     static let ldapDuoOnlyKeys = [
         "ikey", "skey", "akey", "api_host", "api_port", "api_timeout", "failmode", "factors", "interface", "port", "ssl_port",
         "ssl_cert_path", "ssl_key_path", "minimum_tls_version", "cipher_list", "idle_timeout", "max_pushes_per_user", "push_window",
+        "max_connections", "max_connections_per_address",
     ]
 
     /// The reference's `[ldap_server_auto]` options (`client` an `[ad_client]`), with the TLS and
@@ -49,6 +52,7 @@ extension TwofoldConfiguration {
         "exempt_username_N", "allow_unlimited_binds", "allow_searches_after_bind", "network_timeout", "delimiter", "allow_concat",
         "delimited_password_length", "match_bind_dn_suffix", "match_username_suffix", "max_failed_primary_per_user",
         "max_failed_primary_per_address", "failed_primary_window", "max_pushes_per_user", "push_window",
+        "max_connections", "max_connections_per_address",
     ]
 
     /// Reads `[ldap_server_duo_only]`, or `[ldap_server_auto]` when `auto`.
@@ -94,6 +98,7 @@ extension TwofoldConfiguration {
             sslPort: try reader.int("ssl_port", default: 636, in: 1...65_535)!,
             tls: tls,
             idleTimeout: .seconds(try reader.int("idle_timeout", default: 300, in: 1...86_400)!),
+            connectionLimits: try readConnectionLimits(&reader),
             line: reader.section.line)
         if tls != nil, server.port == server.sslPort {
             throw ConfigError(path: reader.path, line: reader.section.line, section: reader.section.name, key: "ssl_port",
@@ -121,6 +126,18 @@ extension TwofoldConfiguration {
         } catch {
             return nil
         }
+    }
+
+    /// `max_connections` (default 4,096) and `max_connections_per_address` (default 512: a VPN
+    /// concentrator is one address for all its users), no more than the first.
+    private static func readConnectionLimits(_ reader: inout ConfigSectionReader) throws(ConfigError) -> LDAPConnectionGate.Limits {
+        let defaults = LDAPConnectionGate.Limits()
+        let total = try reader.int("max_connections", default: defaults.connections, in: 1...1_000_000)!
+        let perAddress = try reader.int("max_connections_per_address", default: min(defaults.connectionsPerAddress, total), in: 1...1_000_000)!
+        guard perAddress <= total else {
+            throw reader.error(key: "max_connections_per_address", "is \(perAddress), more than max_connections (\(total)); make it at most that")
+        }
+        return LDAPConnectionGate.Limits(connections: total, connectionsPerAddress: perAddress)
     }
 
     private static func readLDAPAuto(_ reader: inout ConfigSectionReader, clients: [String: Client]) throws(ConfigError) -> LDAPServer.Auto {
@@ -201,6 +218,11 @@ extension TwofoldConfiguration {
                     throw ConfigError(path: path, line: server.line, section: server.policy.name,
                         "shares \(endpoint.interface):\(endpoint.port) with [\(earlier.server.policy.name)] but not its TLS settings",
                         hint: "sections on one port need the same ssl_cert_path, ssl_key_path, minimum_tls_version, cipher_list and the same use of the port (port or ssl_port)")
+                }
+                guard earlier.server.idleTimeout == server.idleTimeout, earlier.server.connectionLimits == server.connectionLimits else {
+                    throw ConfigError(path: path, line: server.line, section: server.policy.name,
+                        "shares \(endpoint.interface):\(endpoint.port) with [\(earlier.server.policy.name)] but not its idle_timeout, max_connections or max_connections_per_address",
+                        hint: "these belong to the listener: give every section on the port the same values (or leave them to their defaults)")
                 }
             }
         }
