@@ -38,7 +38,7 @@ import Glibc
         }
     }
 
-    static func start(failmode: String = "safe", extra: String = "") async throws -> Running {
+    static func start(failmode: String = "safe", extra: String = "", main: String = "") async throws -> Running {
         let sim = try await DuoSimServer.start(DuoSimConfiguration(
             integrations: [ikey: skey, ikey2: skey2],
             users: DuoSimUsers(users: [
@@ -77,6 +77,7 @@ import Glibc
             http_ca_certs_file=\(folder.appendingPathComponent("duo-ca.pem").path)
             log_auth_events=true
             log_dir=\(folder.path)
+            \(main)
 
             \(section("ldap_server_duo_only", ikey, skey))
 
@@ -192,13 +193,18 @@ import Glibc
     /// and the refusal logged; once one closes, the address is served again.
     @Test(.enabled(if: Peers.shouldRun("ldapwhoami")), .timeLimit(.minutes(2)))
     func theConnectionCapsAreConfigurable() async throws {
-        let running = try await Self.start(extra: "max_connections=10\nmax_connections_per_address=1")
+        let metricsPort = try FreePort.tcp()
+        let running = try await Self.start(extra: "max_connections=10\nmax_connections_per_address=1", main: "metrics_listen=127.0.0.1:\(metricsPort)")
         defer { try? FileManager.default.removeItem(at: running.folder) }
         let held = try await TCPExchange(to: running.port)
         try await Wait.until("the first connection is admitted", timeout: .seconds(10)) { !held.isClosedByServer }
         let refused = try await TCPExchange(to: running.port)
         try await Wait.until("the second connection is closed", timeout: .seconds(30)) { refused.isClosedByServer }
         #expect(running.proxy.standardError.contains("127.0.0.1 has 1 connections open (the per-address limit)"), "\(running.proxy.transcript)")
+        let metrics = try await MetricsEndpointTests.get("/metrics", port: metricsPort)
+        #expect(metrics.contains("twofold_ldap_connections_open{listener=\"127.0.0.1:\(running.port)\"} 1"), "\(metrics)")
+        #expect(metrics.contains(
+            "twofold_ldap_connections_refused_total{listener=\"127.0.0.1:\(running.port)\",reason=\"max_connections_per_address\"} 1"), "\(metrics)")
         await held.close()
         try await Wait.until("the address is served again", timeout: .seconds(30)) {
             try await Self.whoami(running.ldapsURL, Self.base, Self.skey, running).status == 0

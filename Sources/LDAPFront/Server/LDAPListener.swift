@@ -1,5 +1,6 @@
 import LDAPWire
 import Logging
+import Metrics
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
@@ -72,6 +73,8 @@ public final class LDAPListener: Sendable {
         let gate = SharedGate(LDAPConnectionGate(limits: options.limits))
         let connections = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
         let refusals = NIOLockedValueBox(RefusalLog())
+        let listenerLabel = "\(host):\(port)"
+        let openGauge = Gauge(label: "twofold_ldap_connections_open", dimensions: [("listener", listenerLabel)])
 
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
@@ -82,7 +85,11 @@ public final class LDAPListener: Sendable {
                 value: .init(low: options.writeBufferHighWaterMark / 2, high: options.writeBufferHighWaterMark))
             .childChannelInitializer { channel in
                 let address = channel.remoteAddress?.ipAddress ?? "unknown"
-                if let refusal = gate.withLockedValue({ $0.admit(address) }) {
+                let (refusal, open) = gate.withLockedValue { gate in (gate.admit(address), gate.openConnections) }
+                openGauge.record(open)
+                if let refusal {
+                    Counter(label: "twofold_ldap_connections_refused_total", dimensions: [("listener", listenerLabel), ("reason", refusal.label)])
+                        .increment()
                     if let line = refusals.withLockedValue({ $0.record(refusal, now: .now) }) {
                         logger.warning("\(line)", metadata: ["listener": "\(channel.localAddress?.description ?? "-")"])
                     }
@@ -90,7 +97,10 @@ public final class LDAPListener: Sendable {
                 }
                 connections.withLockedValue { $0[ObjectIdentifier(channel)] = channel }
                 channel.closeFuture.whenComplete { _ in
-                    gate.withLockedValue { $0.release(address) }
+                    openGauge.record(gate.withLockedValue { gate in
+                        gate.release(address)
+                        return gate.openConnections
+                    })
                     _ = connections.withLockedValue { $0.removeValue(forKey: ObjectIdentifier(channel)) }
                 }
                 return channel.eventLoop.makeCompletedFuture {
