@@ -275,11 +275,11 @@ public final class DuoClient: Sendable {
             let response = try await client.execute(request, timeout: .nanoseconds(timeout.nanoseconds))
             let collected = try await response.body.collect(upTo: 1 << 20)
             let status = Int(response.status.code)
-            metrics.record(path: path, outcome: DuoClientMetrics.outcome(status: status), duration: .now - started)
+            metrics.record(path: path, status: status, duration: .now - started)
             return Answer(status: status, body: Array(collected.readableBytesView))
         } catch {
             let failure = DuoTransportErrors.classify(error, host: configuration.apiHost, port: configuration.apiPort, path: path)
-            metrics.record(path: path, outcome: "\(failure.kind)", duration: .now - started)
+            metrics.record(path: path, failure: failure.kind, duration: .now - started)
             throw failure
         }
     }
