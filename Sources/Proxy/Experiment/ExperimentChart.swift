@@ -10,7 +10,7 @@ enum ExperimentChart {
     static let top = 46.0
     static let panelHeight = 170.0
     static let panelGap = 44.0
-    static let bottom = 64.0
+    static let bottom = 52.0
 
     static func colour(_ login: ExperimentLogin) -> String {
         switch login.outcome {
@@ -55,7 +55,9 @@ enum ExperimentChart {
                 let x0 = x(phase.startSeconds)
                 let x1 = x(phase.endSeconds)
                 svg += "<rect x=\"\(f(x0))\" y=\"\(f(panelTop))\" width=\"\(f(max(0, x1 - x0)))\" height=\"\(f(panelHeight))\" fill=\"\(shade(phase.condition))\"/>\n"
-                svg += "<text x=\"\(f(x0 + 3))\" y=\"\(f(panelTop - 5))\" fill=\"#333333\">\(escape(phase.name == phase.condition ? phase.name : "\(phase.name): \(phase.condition)"))</text>\n"
+                if let label = label(phase, width: x1 - x0) {
+                    svg += "<text x=\"\(f(x0 + 3))\" y=\"\(f(panelTop - 5))\" fill=\"#333333\">\(escape(label))</text>\n"
+                }
             }
             for decade in -1...decades {
                 let value = pow(10, Double(decade))
@@ -74,17 +76,22 @@ enum ExperimentChart {
                     svg += "<circle cx=\"\(f(cx))\" cy=\"\(f(cy))\" r=\"2.2\" fill=\"none\" stroke=\"\(colour)\" stroke-width=\"0.9\"/>\n"
                 }
             }
-            for change in summary.breakerChanges where change.section == section.name {
-                let xx = x(change.atMilliseconds / 1_000)
-                svg += "<line x1=\"\(f(xx))\" y1=\"\(f(panelTop))\" x2=\"\(f(xx))\" y2=\"\(f(panelTop + panelHeight))\" stroke=\"#6a1b9a\" stroke-width=\"1\" stroke-dasharray=\"4 3\"/>\n"
-                svg += "<text x=\"\(f(xx + 2))\" y=\"\(f(panelTop + panelHeight - 4))\" fill=\"#6a1b9a\" font-size=\"10\">\(escape("breaker \(change.to)"))</text>\n"
+            // The circuit breaker under the panel: a band where it is open (dark) or probing (light).
+            let bandY = panelTop + panelHeight + 3
+            svg += "<text x=\"\(f(left - 6))\" y=\"\(f(bandY + 7))\" text-anchor=\"end\" fill=\"#6a1b9a\" font-size=\"9\">breaker</text>\n"
+            let changes = summary.breakerChanges.filter { $0.section == section.name }
+            for (index, change) in changes.enumerated() where change.to != "closed" {
+                let end = index + 1 < changes.count ? changes[index + 1].atMilliseconds / 1_000 : total
+                let x0 = x(change.atMilliseconds / 1_000)
+                let colour = change.to == "open" ? "#6a1b9a" : "#ce93d8"
+                svg += "<rect x=\"\(f(x0))\" y=\"\(f(bandY))\" width=\"\(f(max(1, x(end) - x0)))\" height=\"8\" fill=\"\(colour)\"/>\n"
             }
             svg += "<rect x=\"\(f(left))\" y=\"\(f(panelTop))\" width=\"\(f(plotWidth))\" height=\"\(f(panelHeight))\" fill=\"none\" stroke=\"#999999\"/>\n"
             svg += "</g>\n"
         }
         // The time axis under the last panel, and the legend.
-        let axisY = top + Double(max(1, sections.count)) * (panelHeight + panelGap) - panelGap + 16 + 14
-        let step = total <= 20 ? 2.0 : total <= 60 ? 5.0 : total <= 300 ? 30.0 : 60.0
+        let axisY = top + Double(max(1, sections.count)) * (panelHeight + panelGap) - panelGap + 16 + 26
+        let step = total <= 20 ? 2.0 : total <= 60 ? 5.0 : total <= 150 ? 10.0 : total <= 300 ? 30.0 : 60.0
         var tick = 0.0
         while tick <= total + 0.0001 {
             svg += "<text x=\"\(f(x(tick)))\" y=\"\(f(axisY))\" text-anchor=\"middle\" fill=\"#555555\">\(f(tick)) s</text>\n"
@@ -102,10 +109,21 @@ enum ExperimentChart {
             svg += "<text x=\"\(f(lx + 12))\" y=\"\(f(ly))\">\(escape(label))</text>\n"
             lx += 20 + Double(label.count) * 6.2
         }
-        svg += "<line x1=\"\(f(lx))\" y1=\"\(f(ly - 9))\" x2=\"\(f(lx))\" y2=\"\(f(ly + 2))\" stroke=\"#6a1b9a\" stroke-dasharray=\"4 3\"/>\n"
-        svg += "<text x=\"\(f(lx + 5))\" y=\"\(f(ly))\">circuit breaker change</text>\n"
+        svg += "<rect x=\"\(f(lx))\" y=\"\(f(ly - 8))\" width=\"14\" height=\"8\" fill=\"#6a1b9a\"/>\n"
+        svg += "<text x=\"\(f(lx + 18))\" y=\"\(f(ly))\">breaker open</text>\n"
+        svg += "<rect x=\"\(f(lx + 100))\" y=\"\(f(ly - 8))\" width=\"14\" height=\"8\" fill=\"#ce93d8\"/>\n"
+        svg += "<text x=\"\(f(lx + 118))\" y=\"\(f(ly))\">probing</text>\n"
         svg += "</svg>\n"
         return svg
+    }
+
+    /// A phase's label that fits `width` pixels (about 6.2 per character), or nil.
+    static func label(_ phase: ExperimentSummary.Phase, width: Double) -> String? {
+        let full = phase.condition.hasPrefix(phase.name) ? phase.condition : "\(phase.name): \(phase.condition)"
+        let fits = Int((width - 6) / 6.2)
+        for candidate in [full, phase.name] where candidate.count <= fits { return candidate }
+        guard fits >= 2 else { return nil }
+        return String(phase.name.prefix(fits - 1)) + "…"
     }
 
     /// Numbers with at most two decimals and no exponent.

@@ -169,7 +169,7 @@ struct ExperimentRunner {
         player.cancel()
         await progress.value
         await player.value
-        let final = tally.state.withLock { Self.progressLine($0.logins, inFlight: 0, elapsed: start.duration(to: .now), clock: clock) }
+        let final = tally.state.withLock { Self.progressLine($0.logins, inFlight: 0, elapsed: clock.total, clock: clock) }
         Self.progress(final, last: true)
 
         simulator.clearFaults()
