@@ -39,6 +39,35 @@ struct ExperimentRunner {
         return failmodeMessages.contains(text)
     }
 
+    /// How logins reach one target.
+    enum Sender: Sendable {
+        case radius(RADIUSClient)
+        /// Duo-only: the user's password is not checked by a primary; every login binds with `push`.
+        case ldap(ExperimentLDAPLogin)
+
+        func send(_ user: ExperimentUser) async -> (ExperimentLogin.Outcome, failmode: Bool) {
+            switch self {
+            case .radius(let client):
+                switch await client.authenticate(PrimaryRequest(username: user.name, password: Password(user.password))) {
+                case .accepted(let accept): return (.accepted, ExperimentRunner.isFailmode(accept.passThroughAttributes))
+                case .rejected(let rejection): return (.rejected, ExperimentRunner.isFailmode(rejection.passThroughAttributes))
+                case .challenged: return (.challenged, false)
+                case .unavailable: return (.timeout, false)
+                }
+            case .ldap(let login):
+                return await login.run(user: user.name)
+            }
+        }
+
+        /// LDAP Duo-only sections have no primary: every login is one that should pass it.
+        func expectPrimary(_ user: ExperimentUser) -> Bool {
+            switch self {
+            case .radius: user.expectPrimary
+            case .ldap: true
+            }
+        }
+    }
+
     /// Counters for the progress line, and the records.
     private final class Tally: Sendable {
         struct State {
@@ -70,9 +99,6 @@ struct ExperimentRunner {
             await simulator.stop()
             throw error
         }
-        if !configured.ldapServers.isEmpty {
-            logger.warning("the experiment starts the [ldap_server_*] sections but sends logins through RADIUS only")
-        }
         let proxy: RunningProxy
         do {
             proxy = try await RunningProxy.start(configured, logger: logger)
@@ -81,19 +107,31 @@ struct ExperimentRunner {
             throw error
         }
         var clients: [RADIUSClient] = []
+        var senders: [Sender] = []
         let quiet = Logger(label: "experiment", factory: { _ in SwiftLogNoOpLogHandler() })
         do {
             for target in targets {
-                let client = try RADIUSClientConfiguration(
-                    servers: [.init(host: target.host, port: target.port)], secret: RADIUSSharedSecret(bytes: target.secret), retries: 0,
-                    retryWait: timeout, passThroughAll: true, requireMessageAuthenticator: true)
-                clients.append(try await RADIUSClient.start(name: "experiment", configuration: client, logger: quiet))
+                switch target.kind {
+                case .radius(let secret):
+                    let configuration = try RADIUSClientConfiguration(
+                        servers: [.init(host: target.host, port: target.port)], secret: RADIUSSharedSecret(bytes: secret), retries: 0,
+                        retryWait: timeout, passThroughAll: true, requireMessageAuthenticator: true)
+                    let client = try await RADIUSClient.start(name: "experiment", configuration: configuration, logger: quiet)
+                    clients.append(client)
+                    senders.append(.radius(client))
+                case .ldap(let integrationKey, let secretKey, let ldaps):
+                    senders.append(
+                        .ldap(
+                            ExperimentLDAPLogin(
+                                endpoint: .init(host: target.host, port: target.port), security: try ExperimentLDAPLogin.security(ldaps: ldaps),
+                                integrationKey: integrationKey, secretKey: secretKey, factor: "push", timeout: timeout)))
+                }
             }
         } catch {
             for client in clients { await client.shutdown() }
             await proxy.shutdown(grace: .zero)
             await simulator.stop()
-            throw ExperimentSetupError(description: "cannot start the experiment's RADIUS client: \(error)")
+            throw ExperimentSetupError(description: "cannot start the experiment's clients: \(error)")
         }
 
         let clock = ExperimentPhaseClock(scenario)
@@ -127,7 +165,7 @@ struct ExperimentRunner {
 
         await withTaskGroup(of: Void.self) { group in
             for (targetIndex, target) in targets.enumerated() {
-                let client = clients[targetIndex]
+                let sender = senders[targetIndex]
                 group.addTask {
                     await withTaskGroup(of: Void.self) { logins in
                         var number = 0
@@ -142,18 +180,11 @@ struct ExperimentRunner {
                             tally.state.withLock { $0.inFlight += 1 }
                             logins.addTask {
                                 let sent = ContinuousClock.now
-                                let answer = await client.authenticate(PrimaryRequest(username: user.name, password: Password(user.password)))
+                                let (outcome, failmode) = await sender.send(user)
                                 let latency = sent.duration(to: .now)
-                                let (outcome, failmode): (ExperimentLogin.Outcome, Bool) =
-                                    switch answer {
-                                    case .accepted(let accept): (.accepted, Self.isFailmode(accept.passThroughAttributes))
-                                    case .rejected(let rejection): (.rejected, Self.isFailmode(rejection.passThroughAttributes))
-                                    case .challenged: (.challenged, false)
-                                    case .unavailable: (.timeout, false)
-                                    }
                                 let record = ExperimentLogin(
                                     sentMilliseconds: ExperimentSummary.seconds(start.duration(to: sent)) * 1_000, phase: phase,
-                                    section: target.name, user: user.name, expectPrimary: user.expectPrimary, outcome: outcome,
+                                    section: target.name, user: user.name, expectPrimary: sender.expectPrimary(user), outcome: outcome,
                                     failmode: failmode, latencyMilliseconds: ExperimentSummary.seconds(latency) * 1_000)
                                 tally.state.withLock {
                                     $0.logins.append(record)

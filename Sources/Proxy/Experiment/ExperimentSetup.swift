@@ -2,18 +2,31 @@ import DuoAPI
 import Policy
 import RADIUSFront
 
-/// A RADIUS listener of the configuration that the experiment sends logins to.
+/// A listener of the configuration that the experiment sends logins to.
 struct ExperimentTarget: Hashable, Sendable {
-    /// The section's name, or the names of the sections sharing the listener (`a+b`).
+    enum Kind: Hashable, Sendable {
+        /// PAP Access-Requests with the secret of the `radius_ip_N` that admits the experiment's
+        /// loopback source address.
+        case radius(secret: [UInt8])
+        /// Juniper-style logins to an `[ldap_server_duo_only]` section (LDAPS when it has a certificate).
+        case ldap(integrationKey: String, secretKey: String, ldaps: Bool)
+    }
+
+    /// The section's name, or the names of the RADIUS sections sharing the listener (`a+b`).
     var name: String
     var failmode: String
     /// Where to send: the listener's interface, or loopback when it listens on every address.
     var host: String
     var port: Int
-    /// The secret of the `radius_ip_N` that admits the experiment's loopback source address.
-    var secret: [UInt8]
+    var kind: Kind
 
-    var listener: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    var listener: String {
+        let address = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        switch kind {
+        case .radius: return "udp \(address)"
+        case .ldap(_, _, let ldaps): return "\(ldaps ? "ldaps" : "ldap")://\(address)"
+        }
+    }
 }
 
 /// Why a configuration cannot be experimented on, said in the configuration's terms.
@@ -69,11 +82,20 @@ enum ExperimentSetup {
         return copy
     }
 
-    /// One target per RADIUS listener, in file order, with the secret that admits loopback.
+    static func loopback(_ interface: String) -> String {
+        switch interface {
+        case "", "0.0.0.0", "*": "127.0.0.1"
+        case "::", "[::]": "::1"
+        default: interface
+        }
+    }
+
+    /// One target per RADIUS listener, in file order, with the secret that admits loopback; then
+    /// one per `[ldap_server_duo_only]` section.
     static func targets(_ configuration: TwofoldConfiguration) throws(ExperimentSetupError) -> [ExperimentTarget] {
-        guard !configuration.radiusServers.isEmpty else {
+        guard !configuration.radiusServers.isEmpty || !configuration.ldapServers.isEmpty else {
             throw ExperimentSetupError(
-                description: "\(configuration.path): no radius_server_* section: the experiment sends its logins through the RADIUS listeners (LDAP sections are not exercised yet)")
+                description: "\(configuration.path): no radius_server_* or ldap_server_duo_only section: nothing to send logins to")
         }
         var targets: [ExperimentTarget] = []
         var seen: [String: Int] = [:]
@@ -86,12 +108,7 @@ enum ExperimentSetup {
                 }
                 continue
             }
-            let host: String
-            switch server.interface {
-            case "", "0.0.0.0", "*": host = "127.0.0.1"
-            case "::", "[::]": host = "::1"
-            default: host = server.interface
-            }
+            let host = loopback(server.interface)
             let source = host.contains(":") ? "::1" : "127.0.0.1"
             let sourceAddress = IPAddress(source)!
             let sections = configuration.radiusServers.filter { "\($0.interface)|\($0.port)" == key }
@@ -101,7 +118,17 @@ enum ExperimentSetup {
             }
             seen[key] = targets.count
             targets.append(
-                ExperimentTarget(name: server.policy.name, failmode: server.policy.failmode.rawValue, host: host, port: server.port, secret: client.secret))
+                ExperimentTarget(
+                    name: server.policy.name, failmode: server.policy.failmode.rawValue, host: host, port: server.port,
+                    kind: .radius(secret: client.secret)))
+        }
+        for server in configuration.ldapServers {
+            let ldaps = server.tls != nil
+            targets.append(
+                ExperimentTarget(
+                    name: server.policy.name, failmode: server.policy.failmode.rawValue, host: loopback(server.interface),
+                    port: ldaps ? server.sslPort : server.port,
+                    kind: .ldap(integrationKey: server.policy.integrationKey, secretKey: server.duo.secretKey, ldaps: ldaps)))
         }
         return targets
     }

@@ -60,8 +60,8 @@ import Testing
     @Test func targetsUseTheSecretThatAdmitsLoopback() throws {
         let targets = try ExperimentSetup.targets(try Self.configuration())
         #expect(targets == [
-            ExperimentTarget(name: "radius_server_auto", failmode: "safe", host: "127.0.0.1", port: 18_120, secret: Array("loopback-secret".utf8)),
-            ExperimentTarget(name: "radius_server_auto2", failmode: "secure", host: "127.0.0.1", port: 18_121, secret: Array("second-secret".utf8)),
+            ExperimentTarget(name: "radius_server_auto", failmode: "safe", host: "127.0.0.1", port: 18_120, kind: .radius(secret: Array("loopback-secret".utf8))),
+            ExperimentTarget(name: "radius_server_auto2", failmode: "secure", host: "127.0.0.1", port: 18_121, kind: .radius(secret: Array("second-secret".utf8))),
         ])
     }
 

@@ -3,8 +3,8 @@ import TestSupport
 import Testing
 
 /// `twofold experiment failmode` run as an administrator runs it: the built binary, a config with a
-/// `safe` and a `secure` RADIUS section over one `[local_client]`, a short scenario, and the
-/// counts of `summary.json` checked against DESIGN.md's failmode table.
+/// `safe` and a `secure` RADIUS section over one `[local_client]` and a `safe` Juniper LDAP section,
+/// a short scenario, and the counts of `summary.json` checked against DESIGN.md's failmode table.
 @Suite(.serialized) struct FailmodeExperimentCommandTests {
     /// summary.json, read as JSON.
     struct Summary {
@@ -51,6 +51,7 @@ import Testing
         let safePort = try FreePort.udp()
         var securePort = try FreePort.udp()
         while securePort == safePort { securePort = try FreePort.udp() }
+        let ldapPort = try FreePort.tcp()
         func section(_ name: String, _ ikey: String, failmode: String, port: Int) -> String {
             """
             [\(name)]
@@ -74,6 +75,16 @@ import Testing
             """
             + section("radius_server_auto", "DIAAAAAAAAAAAAAAAAAA", failmode: "safe", port: safePort)
             + section("radius_server_auto2", "DIBBBBBBBBBBBBBBBBBB", failmode: "secure", port: securePort)
+            + """
+            [ldap_server_duo_only]
+            ikey=DICCCCCCCCCCCCCCCCCC
+            skey=\(RunCommandTests.skey)
+            api_host=api-xxxxxxxx.duosecurity.com
+            failmode=safe
+            interface=127.0.0.1
+            port=\(ldapPort)
+
+            """
         let configPath = folder.appendingPathComponent("authproxy.cfg").path
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
         let scenario = """
@@ -101,7 +112,9 @@ import Testing
             ["experiment", "failmode", "--config", configPath, "--scenario", scenarioPath, "--out", out.path, "--breaker-cool-down", "1"],
             timeout: .seconds(60))
         #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
-        #expect(run.stdout.contains("| radius_server_auto2 | secure "), "\(run.stdout)")
+        #expect(
+            run.stdout.split(separator: "\n").contains { $0.hasPrefix("| radius_server_auto2 ") && $0.contains(" | secure ") && $0.contains(" | down ") },
+            "\(run.stdout)")
 
         let summary = Summary(
             object: try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("summary.json"))) as! [String: Any])
@@ -146,7 +159,7 @@ import Testing
             #expect(changes.contains { $0["section"] as? String == name && $0["to"] as? String == "open" }, "\(changes)")
         }
         let open = summary.object["breaker_open"] as! [[String: Any]]
-        #expect(Set(open.compactMap { $0["section"] as? String }) == [safe, secure])
+        #expect(Set(open.compactMap { $0["section"] as? String }) == [safe, secure, "ldap_server_duo_only"])
         // The proxy's own auth events say the same as its answers.
         let events = summary.object["failmode_auth_events"] as! [String: Int]
         #expect(events[safe] == S.count(safeDown, "accepted_by_failmode") + S.count(summary.row(safe, phase: 2), "accepted_by_failmode"))
@@ -160,7 +173,7 @@ import Testing
                 time: Double(f[0])!, phase: Int(f[1])!, section: f[3], right: f[5] == "yes", outcome: f[6], failmode: f[7] == "yes",
                 latency: Double(f[8])!)
         }
-        #expect(logins.count == 96)
+        #expect(logins.count == 144)
         for name in [safe, secure] {
             let closed = changes.filter { $0["section"] as? String == name && $0["to"] as? String == "closed" }
                 .compactMap { $0["at_milliseconds"] as? Double }.max()
@@ -176,6 +189,16 @@ import Testing
                 #expect(before.allSatisfy { $0.outcome == "accepted" })
             }
         }
+        // The Juniper LDAP service (Duo-only, safe): every login passes after Duo while it answers, and
+        // by failmode while it is down.
+        let ldap = "ldap_server_duo_only"
+        #expect((0...2).map { S.count(summary.row(ldap, phase: $0), "sent") } == [12, 18, 18])
+        let ldapHealthy = summary.row(ldap, phase: 0)
+        #expect(S.count(ldapHealthy, "accepted") == 12 && S.count(ldapHealthy, "accepted_by_failmode") == 0, "\(ldapHealthy)")
+        let ldapDown = summary.row(ldap, phase: 1)
+        #expect(S.count(ldapDown, "accepted") == 18 && S.count(ldapDown, "accepted_by_failmode") == 18, "\(ldapDown)")
+        #expect(S.count(summary.row(ldap, phase: 2), "timeouts") == 0)
+
         let svg = try String(contentsOf: out.appendingPathComponent("report.svg"), encoding: .utf8)
         #expect(svg.hasPrefix("<?xml") && svg.hasSuffix("</svg>\n"))
     }
