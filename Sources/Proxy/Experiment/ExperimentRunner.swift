@@ -7,13 +7,13 @@ import Synchronization
 import Upstream
 
 /// The I/O of `twofold experiment failmode`: starts the simulator and the proxy, plays the scenario's
-/// conditions on the simulator, sends logins at a fixed rate through the real RADIUS listeners, and
+/// conditions on the simulator, sends logins at a fixed rate through the real RADIUS and LDAP listeners, and
 /// returns what happened. Everything it decides is in the pure parts (setup, clock, summary).
 struct ExperimentRunner {
     var configuration: TwofoldConfiguration
     var scenario: ExperimentScenario
     var users: [ExperimentUser]
-    /// Logins per second sent to each listener.
+    /// Logins per second sent to each target (RADIUS listener, LDAP section).
     var rate: Double
     /// How long a login may go unanswered before it counts as a timeout.
     var timeout: Duration
