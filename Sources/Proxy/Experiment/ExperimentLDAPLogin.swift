@@ -26,33 +26,37 @@ struct ExperimentLDAPLogin: Sendable {
         return .ldaps(try NIOSSLContext(configuration: tls))
     }
 
-    func run(user: String) async -> (ExperimentLogin.Outcome, failmode: Bool) {
-        await withTaskGroup(of: (ExperimentLogin.Outcome, failmode: Bool)?.self) { group in
-            group.addTask { await attempt(user: user) }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return Task.isCancelled ? nil : (.timeout, false)
-            }
-            var answer: (ExperimentLogin.Outcome, failmode: Bool) = (.timeout, false)
-            for await result in group {
-                if let result {
-                    answer = result
-                    break
-                }
-            }
-            group.cancelAll()
-            return answer
-        }
-    }
+    typealias Answer = (ExperimentLogin.Outcome, failmode: Bool)
 
-    private func attempt(user: String) async -> (ExperimentLogin.Outcome, failmode: Bool) {
+    /// The whole login within `timeout`, and when it was decided (the answer, or the timeout; closing
+    /// the connection afterwards is not part of it). When the time is up the connection is closed,
+    /// which fails the operation still waiting, so that a Duo that hangs cannot hold the experiment.
+    func run(user: String) async -> (Answer, decided: ContinuousClock.Instant) {
+        let began = ContinuousClock.now
         let connection: LDAPClientConnection
         do {
             connection = try await LDAPClientConnection.connect(to: endpoint, security: security, timeout: timeout)
         } catch {
-            return (.timeout, false)
+            return ((.timeout, false), .now)
         }
-        defer { Task { await connection.close() } }
+        let remaining = timeout - began.duration(to: .now)
+        let answer = await withTaskGroup(of: Answer?.self) { group -> (Answer, decided: ContinuousClock.Instant) in
+            group.addTask { await attempt(user: user, on: connection) }
+            group.addTask {
+                try? await Task.sleep(for: remaining)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            let decided = ContinuousClock.now
+            if first == nil { await connection.close() }
+            group.cancelAll()
+            return (first ?? (.timeout, false), decided)
+        }
+        await connection.close()
+        return answer
+    }
+
+    private func attempt(user: String, on connection: LDAPClientConnection) async -> Answer {
         do {
             let base = "dc=\(integrationKey),dc=duosecurity,dc=com"
             let integration = try await connection.bind(name: base, password: Password(secretKey))

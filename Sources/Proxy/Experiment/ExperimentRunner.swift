@@ -45,17 +45,21 @@ struct ExperimentRunner {
         /// Duo-only: the user's password is not checked by a primary; every login binds with `push`.
         case ldap(ExperimentLDAPLogin)
 
-        func send(_ user: ExperimentUser) async -> (ExperimentLogin.Outcome, failmode: Bool) {
+        /// The outcome, whether failmode decided it, and when it was decided.
+        func send(_ user: ExperimentUser) async -> (ExperimentLogin.Outcome, failmode: Bool, decided: ContinuousClock.Instant) {
             switch self {
             case .radius(let client):
-                switch await client.authenticate(PrimaryRequest(username: user.name, password: Password(user.password))) {
-                case .accepted(let accept): return (.accepted, ExperimentRunner.isFailmode(accept.passThroughAttributes))
-                case .rejected(let rejection): return (.rejected, ExperimentRunner.isFailmode(rejection.passThroughAttributes))
-                case .challenged: return (.challenged, false)
-                case .unavailable: return (.timeout, false)
+                let answer = await client.authenticate(PrimaryRequest(username: user.name, password: Password(user.password)))
+                let decided = ContinuousClock.now
+                switch answer {
+                case .accepted(let accept): return (.accepted, ExperimentRunner.isFailmode(accept.passThroughAttributes), decided)
+                case .rejected(let rejection): return (.rejected, ExperimentRunner.isFailmode(rejection.passThroughAttributes), decided)
+                case .challenged: return (.challenged, false, decided)
+                case .unavailable: return (.timeout, false, decided)
                 }
             case .ldap(let login):
-                return await login.run(user: user.name)
+                let (answer, decided) = await login.run(user: user.name)
+                return (answer.0, answer.failmode, decided)
             }
         }
 
@@ -78,6 +82,7 @@ struct ExperimentRunner {
     }
 
     func run() async throws -> Result {
+        guard !users.isEmpty else { throw ExperimentSetupError(description: "no users to log in with") }
         let integrations = try ExperimentSetup.integrations(configuration)
         let simulator: DuoSimServer
         do {
@@ -180,10 +185,12 @@ struct ExperimentRunner {
                             tally.state.withLock { $0.inFlight += 1 }
                             logins.addTask {
                                 let sent = ContinuousClock.now
-                                let (outcome, failmode) = await sender.send(user)
-                                let latency = sent.duration(to: .now)
+                                let (outcome, failmode, decided) = await sender.send(user)
+                                let latency = sent.duration(to: decided)
+                                // The phase of the moment it left, should the sender have fallen behind.
                                 let record = ExperimentLogin(
-                                    sentMilliseconds: ExperimentSummary.seconds(start.duration(to: sent)) * 1_000, phase: phase,
+                                    sentMilliseconds: ExperimentSummary.seconds(start.duration(to: sent)) * 1_000,
+                                    phase: clock.phase(at: start.duration(to: sent)) ?? phase,
                                     section: target.name, user: user.name, expectPrimary: sender.expectPrimary(user), outcome: outcome,
                                     failmode: failmode, latencyMilliseconds: ExperimentSummary.seconds(latency) * 1_000)
                                 tally.state.withLock {
@@ -203,10 +210,11 @@ struct ExperimentRunner {
         let final = tally.state.withLock { Self.progressLine($0.logins, inFlight: 0, elapsed: clock.total, clock: clock) }
         Self.progress(final, last: true)
 
-        simulator.clearFaults()
+        // The simulator first: stopping it ends the Duo calls a hang holds, which the proxy's
+        // shutdown would otherwise wait for (up to api_timeout).
         for client in clients { await client.shutdown() }
-        await proxy.shutdown(grace: .seconds(2))
         await simulator.stop()
+        await proxy.shutdown(grace: .seconds(2))
         return Result(logins: tally.state.withLock { $0.logins }, targets: targets, clock: clock)
     }
 
