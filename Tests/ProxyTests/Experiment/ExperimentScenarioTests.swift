@@ -101,3 +101,25 @@ import Testing
         #expect(scenario.users.contains { $0.expectPrimary } && scenario.users.contains { !$0.expectPrimary })
     }
 }
+
+/// `--user NAME:PASSWORD`: the user with the password, and again with a wrong one.
+@Suite struct ExperimentCommandLineUsersTests {
+    @Test func eachUserIsAlsoSentWithAWrongPassword() {
+        #expect(FailmodeExperimentCommand.commandLineUsers(["alice:pa:ss", "bob:x"]) == [
+            ExperimentUser(name: "alice", password: "pa:ss", expectPrimary: true),
+            ExperimentUser(name: "alice", password: "wrong-pa:ss", expectPrimary: false),
+            ExperimentUser(name: "bob", password: "x", expectPrimary: true),
+            ExperimentUser(name: "bob", password: "wrong-x", expectPrimary: false),
+        ])
+    }
+
+    @Test func aUserWithoutAPasswordIsRefused() throws {
+        #expect(throws: (any Error).self) {
+            try FailmodeExperimentCommand.parse(["--config", "a.cfg", "--out", "out", "--user", "alice"])
+        }
+        #expect(throws: (any Error).self) {
+            try FailmodeExperimentCommand.parse(["--config", "a.cfg", "--out", "out", "--user", "alice:"])
+        }
+        _ = try FailmodeExperimentCommand.parse(["--config", "a.cfg", "--out", "out", "--user", "alice:secret", "--rate", "5"])
+    }
+}
