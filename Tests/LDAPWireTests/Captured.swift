@@ -79,20 +79,41 @@ func decodingError(_ pdu: [UInt8], limits: LDAPLimits = .default) -> LDAPDecodin
 
 /// Wraps `contents` in a TLV with a minimal definite length.
 func tlv(_ tag: UInt8, _ contents: [UInt8]) -> [UInt8] {
+    tlvHeader(tag, length: contents.count) + contents
+}
+
+/// The tag and minimal definite length of a TLV whose contents are `length` octets.
+func tlvHeader(_ tag: UInt8, length: Int) -> [UInt8] {
     var header: [UInt8] = [tag]
-    if contents.count < 0x80 {
-        header.append(UInt8(contents.count))
+    if length < 0x80 {
+        header.append(UInt8(length))
     } else {
-        var length = contents.count
+        var rest = length
         var lengthBytes: [UInt8] = []
-        while length > 0 {
-            lengthBytes.insert(UInt8(length & 0xff), at: 0)
-            length >>= 8
+        while rest > 0 {
+            lengthBytes.insert(UInt8(rest & 0xff), at: 0)
+            rest >>= 8
         }
         header.append(0x80 | UInt8(lengthBytes.count))
         header += lengthBytes
     }
-    return header + contents
+    return header
+}
+
+/// `contents` wrapped in `depth` TLVs of `tag`, built in linear time (wrapping one `tlv` at a
+/// time copies the growing value each time).
+func nested(_ tag: UInt8, depth: Int, around contents: [UInt8]) -> [UInt8] {
+    var headers: [[UInt8]] = []
+    var size = contents.count
+    for _ in 0..<depth {
+        let header = tlvHeader(tag, length: size)
+        headers.append(header)
+        size += header.count
+    }
+    var out: [UInt8] = []
+    out.reserveCapacity(size)
+    for header in headers.reversed() { out += header }
+    return out + contents
 }
 
 func octets(_ string: String, tag: UInt8 = 0x04) -> [UInt8] { tlv(tag, Array(string.utf8)) }

@@ -63,6 +63,19 @@ import Testing
         #expect(try await harness.answer(decision, "alice", typed).isAccept)
     }
 
+    @Test func aResponseAnswersOneChallengeOnly() async throws {
+        let harness = Harness(section: Self.section())
+        let first = try await harness.login("alice", "secret")
+        let answer = try Self.frameAnswer(to: try Self.challenge(first).prompt)
+        #expect(try await harness.answer(first, "alice", answer.auth).isAccept)
+        // A new login of alice, answered with the AUTH cookie of the first: refused.
+        let second = try await harness.login("alice", "secret")
+        #expect(try await !harness.answer(second, "alice", answer.auth).isAccept)
+        let fresh = try Self.frameAnswer(to: try Self.challenge(second).prompt, now: Self.now + 1)
+        let third = try await harness.login("alice", "secret")
+        #expect(try await harness.answer(third, "alice", fresh.auth).isAccept, "a new response from the frame passes")
+    }
+
     @Test(arguments: ["another user", "another user's whole response", "wrong key", "expired", "garbage", "empty"])
     func anythingElseIsRejected(_ case: String) async throws {
         let harness = Harness(section: Self.section())
@@ -85,6 +98,36 @@ import Testing
             return
         }
         #expect(reject.message == PolicyMessages.webPromptInvalid)
+    }
+
+    // MARK: - ldap_server_duo_only: `web` asks for the frame, its whole signed response is a password
+
+    static func duoOnlySection() -> SectionPolicy {
+        var section = Harness.section(mode: .duoOnly)
+        section.integrationKey = ikey
+        section.webPrompt = WebPrompt(
+            secretKey: skey, applicationKey: akey, apiHost: "api-test.duosecurity.com", scriptURI: "", template: WebPrompt.signedRequestTemplate)
+        return section
+    }
+
+    @Test func aDuoOnlyLoginGetsTheSignedRequestForWebAndPassesWithTheWholeResponse() async throws {
+        let harness = Harness(section: Self.duoOnlySection())
+        let prompt = try Self.challenge(try await harness.login("alice", "WEB")).prompt
+        #expect(prompt.hasPrefix("TX|") && prompt.contains(":APP|"))
+        #expect(harness.duo.authRequests.isEmpty)
+        let app = try #require(prompt.split(separator: ":").last)
+        let auth = try DuoWeb.signedCookie(prefix: DuoWeb.authenticationPrefix, key: Self.skey, username: "alice", integrationKey: Self.ikey, now: Self.now, lifetime: 300)
+        #expect(try await harness.login("alice", auth + ":" + app).isAccept)
+        #expect(harness.duo.authRequests.isEmpty)
+        // Each response opens one login: the same one again is a replay.
+        #expect(try await !harness.login("alice", auth + ":" + app).isAccept)
+        // The AUTH cookie alone: a duo-only bind has no stored request to take the APP cookie from.
+        #expect(try await !harness.login("alice", auth).isAccept)
+        // Another user's bind with alice's response.
+        #expect(try await !harness.login("mallory", auth + ":" + app).isAccept)
+        // Without a Web prompt (no akey), `web` is no factor.
+        let plain = Harness(section: Harness.section(mode: .duoOnly))
+        #expect(try await !plain.login("alice", "web").isAccept)
     }
 
     @Test(arguments: [Failmode.safe, .secure])

@@ -1,3 +1,4 @@
+import DuoAPI
 import DuoSim
 import Foundation
 import LDAPWire
@@ -37,7 +38,7 @@ import Glibc
         }
     }
 
-    static func start(failmode: String = "safe", extra: String = "") async throws -> Running {
+    static func start(failmode: String = "safe", extra: String = "", main: String = "") async throws -> Running {
         let sim = try await DuoSimServer.start(DuoSimConfiguration(
             integrations: [ikey: skey, ikey2: skey2],
             users: DuoSimUsers(users: [
@@ -76,6 +77,7 @@ import Glibc
             http_ca_certs_file=\(folder.appendingPathComponent("duo-ca.pem").path)
             log_auth_events=true
             log_dir=\(folder.path)
+            \(main)
 
             \(section("ldap_server_duo_only", ikey, skey))
 
@@ -145,6 +147,20 @@ import Glibc
         #expect(sms.status == 49)
         #expect(sms.stderr.contains("New SMS passcodes sent"), "\(sms.stderr)")
 
+        // The Duo Web frame: `web` gets the signed request in the failed bind's message; the
+        // frame's whole signed response (Duo's AUTH cookie and the request's APP cookie) is a password.
+        let web = try await Self.whoami(running.ldapsURL, "cn=alice,\(Self.base)", "web", running)
+        #expect(web.status == 49, "\(web.stderr)")
+        let request = try #require(web.stderr.range(of: "TX|").map { String(web.stderr[$0.lowerBound...].prefix { !$0.isWhitespace }) })
+        let application = try #require(request.split(separator: ":").last)
+        let authentication = try DuoWeb.signedCookie(
+            prefix: DuoWeb.authenticationPrefix, key: Self.skey, username: "alice", integrationKey: Self.ikey,
+            now: Int64(Date().timeIntervalSince1970), lifetime: 300)
+        let framed = try await Self.whoami(running.ldapsURL, "cn=alice,\(Self.base)", authentication + ":" + application, running)
+        #expect(framed.status == 0, "\(framed.stderr)\n\(running.proxy.transcript)")
+        let framedForBob = try await Self.whoami(running.ldapsURL, "cn=bob,\(Self.base)", authentication + ":" + application, running)
+        #expect(framedForBob.status == 49, "alice's response opens no other user's bind")
+
         // Refusals: wrong secret key, unknown IKEY, empty password (never reaches Duo), clear bind.
         let wrongKey = try await Self.whoami(running.ldapsURL, Self.base, "not-the-secret-key", running)
         #expect(wrongKey.status == 49, "\(wrongKey.stderr)")
@@ -170,6 +186,30 @@ import Glibc
         #expect(!running.proxy.transcript.contains(Self.skey), "the secret key is never logged")
         let events = try String(contentsOf: running.folder.appendingPathComponent("authevents.log"), encoding: .utf8)
         #expect(events.contains("\"server_section\": \"ldap_server_duo_only2\""), "\(events)")
+        await running.stop()
+    }
+
+    /// `max_connections_per_address`: past it, a connection from that address is closed at once
+    /// and the refusal logged; once one closes, the address is served again.
+    @Test(.enabled(if: Peers.shouldRun("ldapwhoami")), .timeLimit(.minutes(2)))
+    func theConnectionCapsAreConfigurable() async throws {
+        let metricsPort = try FreePort.tcp()
+        let running = try await Self.start(extra: "max_connections=10\nmax_connections_per_address=1", main: "metrics_listen=127.0.0.1:\(metricsPort)")
+        defer { try? FileManager.default.removeItem(at: running.folder) }
+        let held = try await TCPExchange(to: running.port)
+        try await Wait.until("the first connection is admitted", timeout: .seconds(10)) { !held.isClosedByServer }
+        let refused = try await TCPExchange(to: running.port)
+        try await Wait.until("the second connection is closed", timeout: .seconds(30)) { refused.isClosedByServer }
+        #expect(running.proxy.standardError.contains("127.0.0.1 has 1 connections open (the per-address limit)"), "\(running.proxy.transcript)")
+        let metrics = try await MetricsEndpointTests.get("/metrics", port: metricsPort)
+        #expect(metrics.contains("twofold_ldap_connections_open{listener=\"127.0.0.1:\(running.port)\"} 1"), "\(metrics)")
+        #expect(metrics.contains(
+            "twofold_ldap_connections_refused_total{listener=\"127.0.0.1:\(running.port)\",reason=\"max_connections_per_address\"} 1"), "\(metrics)")
+        await held.close()
+        try await Wait.until("the address is served again", timeout: .seconds(30)) {
+            try await Self.whoami(running.ldapsURL, Self.base, Self.skey, running).status == 0
+        }
+        await running.proxy.stop(grace: .seconds(25))
         await running.stop()
     }
 

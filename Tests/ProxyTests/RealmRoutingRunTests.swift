@@ -3,21 +3,27 @@ import Foundation
 import TestSupport
 import Testing
 
-/// Multi-realm routing through the built binary: one RADIUS listener, three sections (a local
-/// users file for `@staff`, slapd for `@contractors`, duo-only for the NAS-Identifier
-/// `vpn-partners`), each its own Duo integration; the simulator's counters per integration key
-/// say which section each login reached.
+/// Multi-realm routing through the built binary: one RADIUS listener, four sections (a local
+/// users file for `@staff` with failmode safe, slapd for `@contractors` with failmode secure,
+/// FreeRADIUS for `VENDORS\`, duo-only for the NAS-Identifier `vpn-partners`), each its own Duo
+/// integration; the simulator's counters per integration key say which section each login reached.
 @Suite(.serialized) struct RealmRoutingRunTests {
     static let staff = "DISTAFF0000000000001"
     static let contractors = "DICONTRACTORS0000002"
     static let partners = "DIPARTNERS0000000003"
+    static let vendors = "DIVENDORS00000000004"
 
-    @Test(.enabled(if: Peers.shouldRun("radclient") && Peers.shouldRun("slapd")), .timeLimit(.minutes(3)))
-    func threeRealmsOnOneListener() async throws {
+    @Test(.enabled(if: Peers.shouldRun("radclient") && Peers.shouldRun("slapd") && Peers.shouldRun("freeradius")), .timeLimit(.minutes(3)))
+    func fourRealmsOnOneListener() async throws {
         let directory = try await SlapdPeer.start()
         defer { Task { await directory.stop() } }
+        let upstream = try await FreeRADIUSPeer.start(secret: "upstream-secret-0123456789", users: [.init("alice", password: "vendor-pass")])
+        defer { Task { await upstream.stop() } }
         let sim = try await DuoSimServer.start(DuoSimConfiguration(
-            integrations: [Self.staff: RunCommandTests.skey, Self.contractors: RunCommandTests.skey, Self.partners: RunCommandTests.skey],
+            integrations: [
+                Self.staff: RunCommandTests.skey, Self.contractors: RunCommandTests.skey, Self.partners: RunCommandTests.skey,
+                Self.vendors: RunCommandTests.skey,
+            ],
             users: DuoSimUsers(users: ["alice": DuoSimUser(push: .approve, passcodes: ["123456"])]),
             tls: .selfSigned))
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("twofold-realms-\(UUID().uuidString)")
@@ -57,9 +63,22 @@ import Testing
             minimum_pbkdf2_iterations=1000
 
             """
+            + """
+            [radius_client]
+            host=127.0.0.1
+            port=\(upstream.port)
+            secret=upstream-secret-0123456789
+            require_message_authenticator=false
+
+            """
             + RunCommandTests.adClient(directory)
-            + section("radius_server_auto", Self.staff, "client=local_client\nmatch_username_suffix=@staff.example.com\nstrip_realm=true")
-            + section("radius_server_auto2", Self.contractors, "client=ad_client\nmatch_username_suffix=@contractors.example.com\nstrip_realm=true")
+            + section(
+                "radius_server_auto", Self.staff,
+                "client=local_client\nmatch_username_suffix=@staff.example.com\nstrip_realm=true\nfailmode=safe\napi_timeout=2")
+            + section(
+                "radius_server_auto2", Self.contractors,
+                "client=ad_client\nmatch_username_suffix=@contractors.example.com\nstrip_realm=true\nfailmode=secure\napi_timeout=2")
+            + section("radius_server_auto3", Self.vendors, "client=radius_client\nmatch_username_prefix=VENDORS\\\nstrip_realm=true")
             + section("radius_server_duo_only", Self.partners, "match_nas_identifier=vpn-partners")
         let path = folder.appendingPathComponent("authproxy.cfg").path
         try config.write(toFile: path, atomically: true, encoding: .utf8)
@@ -87,7 +106,9 @@ import Testing
         #expect(try await reached({ try await login("alice@STAFF.Example.com", "staff-pass,123456") }, expect: "Received Access-Accept") == [Self.staff])
         #expect(try await reached({ try await login("alice@contractors.example.com", "alice-secret-1,123456") }, expect: "Received Access-Accept")
             == [Self.contractors])
+        #expect(try await reached({ try await login("vendors\\\\alice", "vendor-pass,123456") }, expect: "Received Access-Accept") == [Self.vendors])
         #expect(try await reached({ try await login("alice", "123456", nas: "vpn-partners") }, expect: "Received Access-Accept") == [Self.partners])
+        #expect(try await reached({ try await login("VENDORS\\\\alice", "staff-pass,123456") }, expect: "Received Access-Reject").isEmpty)
         // One realm's password does not open another's.
         #expect(try await reached({ try await login("alice@contractors.example.com", "staff-pass,123456") }, expect: "Received Access-Reject").isEmpty)
         // Realm confusion: the realm is the end of the name. This one is staff's, and staff's
@@ -102,6 +123,14 @@ import Testing
             #expect(requests() == before, "\(user)")
         }
         #expect(proxy.standardError.contains("no realm matched"))
+
+        // Duo down: each realm answers by its own failmode, after its own directory said yes.
+        sim.setFault(.down(path: "/auth/v2/preauth"))
+        let safe = try await login("alice@staff.example.com", "staff-pass,123456")
+        #expect(safe.contains("Received Access-Accept") && safe.contains("Failmode Safe"), "\(safe)\n\(proxy.transcript)")
+        #expect(try await login("alice@staff.example.com", "wrong-pass,123456").contains("Received Access-Reject"))
+        #expect(try await login("alice@contractors.example.com", "alice-secret-1,123456").contains("Received Access-Reject"))
+        sim.clearFaults()
 
         await proxy.stop(grace: .seconds(25))
         #expect(proxy.terminationStatus == 0)

@@ -73,5 +73,13 @@ import Testing
             == "/c.cfg:12: [radius_server_duo_only2] has the same client 192.0.2.10 and the same match_* rules as [radius_server_duo_only] (line 5) on port 1812, so it could never be chosen (add a match_* rule to tell them apart (match_username_suffix, match_username_prefix, match_nas_identifier, match_attribute_N))")
         #expect(Self.error(Self.section(1), Self.section(2))?.contains("could never be chosen") == true)
         #expect(Self.error(Self.section(1, "match_username_suffix=@staff"), Self.section(2)) == nil)
+        // The second's two halves cover the first's /24 and are more specific: the first is never chosen.
+        #expect(Self.error(
+            Self.section(1, ip: "192.0.2.0/24", "match_username_suffix=@staff"),
+            Self.section(2, ip: "192.0.2.0/25", "radius_ip_2=192.0.2.128/25\nradius_secret_2=shared-secret-0123456789\nmatch_username_suffix=@staff"))
+            == "/c.cfg:1: [radius_server_duo_only] could never be chosen on port 1812: [radius_server_duo_only2] (line 8) is a candidate for each of its clients, is preferred there, and its match_* rules hold for every login this section's do (routing prefers the most specific client network, then more match_* rules, then file order: put the more specific section first, or narrow [radius_server_duo_only2]'s rules)")
+        #expect(Self.error(
+            Self.section(1, ip: "192.0.2.0/24", "match_username_suffix=@staff"),
+            Self.section(2, ip: "192.0.2.0/25", "match_username_suffix=@staff")) == nil)
     }
 }

@@ -100,15 +100,39 @@ import Glibc
         #expect(events.compactMap { $0?["server_section"] as? String }.allSatisfy { $0 == "radius_server_duo_only" })
     }
 
+    /// Also `[main] metrics_listen`: ready while serving, not ready (but alive) once the stop began.
     @Test(.enabled(if: Peers.shouldRun("radclient")), .timeLimit(.minutes(2)))
     func sigtermDuringAPendingPushStillAnswersIt() async throws {
-        let running = try await Self.start()
+        let metricsPort = try FreePort.tcp()
+        let running = try await Self.start(sections: "metrics_listen=127.0.0.1:\(metricsPort)")
         defer { try? FileManager.default.removeItem(at: running.folder) }
+        #expect(try await MetricsEndpointTests.get("/readyz", port: metricsPort).hasPrefix("HTTP/1.1 200 OK"))
+        #expect(try await Self.radclient("alice", "push", port: running.port).stdout.contains("Received Access-Accept"))
+        let metrics = try await MetricsEndpointTests.get("/metrics", port: metricsPort)
+        #expect(metrics.contains("twofold_logins_total{section=\"radius_server_duo_only\",result=\"accept\"} 1"), "\(metrics)")
+        #expect(metrics.contains("twofold_duo_circuit_state{api_host=\"127.0.0.1\"} 0"), "\(metrics)")
+        #expect(metrics.contains("twofold_radius_logins_in_flight{listener=\"127.0.0.1:\(running.port)\"} 0"), "\(metrics)")
+        #expect(metrics.contains("twofold_duo_requests_total{api_host=\"127.0.0.1\",endpoint=\"preauth\",outcome=\"2xx\"} 1"), "\(metrics)")
+        #expect(metrics.contains("twofold_duo_request_duration_seconds_count{api_host=\"127.0.0.1\",endpoint=\"preauth\"} 1"), "\(metrics)")
+        // A datagram too short to be RADIUS is dropped, and counted.
+        let session = try await UDPExchange.Session(to: running.port)
+        try await session.send([1, 2, 3])
+        try await Wait.until("the drop is counted", timeout: .seconds(10)) {
+            try await MetricsEndpointTests.get("/metrics", port: metricsPort)
+                .contains("twofold_radius_dropped_total{listener=\"127.0.0.1:\(running.port)\",reason=\"malformed\"} 1")
+        }
+
         async let pending = Self.radclient("slow", "push", port: running.port)
         try await Wait.until("the push is pending at Duo", timeout: .seconds(15)) {
             running.sim.stats().users["slow"]?.auth == 1
         }
         kill(running.proxy.pid, SIGTERM)
+        // The push has 3 s to go: the stop has begun and waits for it.
+        try await Wait.until("/readyz says the proxy is stopping", timeout: .seconds(10)) {
+            let answer = try await MetricsEndpointTests.get("/readyz", port: metricsPort)
+            return answer.hasPrefix("HTTP/1.1 503") && answer.hasSuffix("stopping: finishing the logins in progress\n")
+        }
+        #expect(try await MetricsEndpointTests.get("/healthz", port: metricsPort).hasPrefix("HTTP/1.1 200 OK"))
         let answer = try await pending
         #expect(answer.stdout.contains("Received Access-Accept"), "\(answer.stdout)\n\(running.proxy.transcript)")
         #expect(try await running.proxy.waitForExit(timeout: .seconds(30)) == 0)

@@ -73,7 +73,7 @@ import Testing
         #expect(Self.error("[radius_server_auto]\nikey=DI\nskey=s\napi_host=h\nclient=ad_client\nradius_ip_1=192.0.2.1\nradius_secret_1=0123456789abcdef\n") == "/c.cfg:5: [radius_server_auto] client: names no client section (add the [ad_client] section)")
         #expect(Self.error("[radius_srever_auto]\n")?.hasPrefix("/c.cfg:1: [radius_srever_auto] is not a section twofold knows") == true)
         #expect(Self.error("[radius_server_challenge]\nikey=DI\nprompt_format=fancy\n") == "/c.cfg:3: [radius_server_challenge] prompt_format: 'fancy' is not valid (choose one of console, html, short)")
-        #expect(Self.error("[ldap_server_auto]\n")?.hasPrefix("/c.cfg:1: [ldap_server_auto] is not supported by this version of twofold yet") == true)
+        #expect(Self.error("[ldap_server_auto]\n")?.hasPrefix("/c.cfg:1: [ldap_server_auto] ikey: is required") == true)
         #expect(Self.error("[main]\ndebug=true\n") == "/c.cfg: has no server section, so twofold would serve nothing (add an [ldap_server_duo_only] section, or a [radius_server_auto] section with ikey, skey, api_host, client, radius_ip_1 and radius_secret_1)")
         #expect(Self.error("[radius_client]\nsecret=s\n[radius_server_auto]\n")?.hasPrefix("/c.cfg:1: [radius_client] host: ") == true)
     }
@@ -213,5 +213,55 @@ import Testing
         #expect(Self.error(sameKey)?.hasPrefix("/c.cfg:7: [ldap_server_duo_only2] ikey: is also the ikey of [ldap_server_duo_only]") == true, "\(Self.error(sameKey) ?? "")")
         let fine = Self.ldap + second + "ssl_cert_path=/etc/twofold/ldap.pem\nssl_key_path=key.pem\n"
         #expect(Self.error(fine) == nil)
+    }
+
+    @Test func logRotationAndSyslog() throws {
+        let section = "[radius_server_duo_only]\nikey=DI\nskey=s\napi_host=h\nradius_ip_1=192.0.2.1\nradius_secret_1=shared-secret-0123456789\n"
+        #expect(try TwofoldConfiguration.parse(section, path: "/c.cfg").main.logLimits == .init(maximumSize: 10_485_760, maximumFiles: 6))
+        let set = try TwofoldConfiguration.parse("[main]\nlog_max_size=1048576\nlog_max_files=10\nlog_syslog=true\nsyslog_facility=auth\n" + section, path: "/c.cfg")
+        #expect(set.main.logLimits == .init(maximumSize: 1_048_576, maximumFiles: 10))
+        #expect(set.warnings.contains { $0.hasPrefix("/c.cfg:1: [main] log_syslog: twofold does not write to syslog") })
+        #expect(Self.error("[main]\nlog_max_files=0\n" + section)?.hasPrefix("/c.cfg:2: [main] log_max_files:") == true)
+    }
+
+    @Test func metricsListen() throws {
+        let section = "[radius_server_duo_only]\nikey=DI\nskey=s\napi_host=h\nradius_ip_1=192.0.2.1\nradius_secret_1=shared-secret-0123456789\n"
+        #expect(try TwofoldConfiguration.parse("[main]\nmetrics_listen=[::1]:9100\n" + section, path: "/c.cfg").main.metricsListen
+            == HostAndPort("[::1]:9100"))
+        #expect(try TwofoldConfiguration.parse(section, path: "/c.cfg").main.metricsListen == nil)
+        for bad in ["9100", "::1:9100", "host:99999", "host:"] {
+            #expect(Self.error("[main]\nmetrics_listen=\(bad)\n" + section)
+                == "/c.cfg:2: [main] metrics_listen: '\(bad)' is not HOST:PORT (the address for Prometheus and health checks, e.g. 127.0.0.1:9100 or [::1]:9100)")
+        }
+    }
+
+    /// The Duo Web response as a bind password: on with Duo's key lengths (akey random, derived
+    /// from state_key, or set); keys it cannot sign with are an error only when akey is set.
+    @Test func ldapConnectionCaps() throws {
+        #expect(try TwofoldConfiguration.parse(Self.ldap, path: "/c.cfg").ldapServers[0].connectionLimits == .init(connections: 4_096, connectionsPerAddress: 512))
+        let set = try TwofoldConfiguration.parse(Self.ldap + "max_connections=100\nmax_connections_per_address=20\n", path: "/c.cfg")
+        #expect(set.ldapServers[0].connectionLimits == .init(connections: 100, connectionsPerAddress: 20))
+        #expect(try TwofoldConfiguration.parse(Self.ldap + "max_connections=100\n", path: "/c.cfg").ldapServers[0].connectionLimits.connectionsPerAddress == 100)
+        #expect(Self.error(Self.ldap + "max_connections=10\nmax_connections_per_address=20\n")
+            == "/c.cfg:8: [ldap_server_duo_only] max_connections_per_address: is 20, more than max_connections (10); make it at most that")
+        let second = "[ldap_server_duo_only2]\nikey=DIBBBBBBBBBBBBBBBBBB\nskey=t\napi_host=h\nssl_cert_path=/etc/twofold/ldap.pem\nssl_key_path=key.pem\n"
+        #expect(Self.error(Self.ldap + "max_connections=100\n" + second)?.hasPrefix(
+            "/c.cfg:8: [ldap_server_duo_only2] shares 0.0.0.0:389 with [ldap_server_duo_only] but not its idle_timeout, max_connections or max_connections_per_address") == true)
+    }
+
+    @Test func ldapDuoWebApplicationKey() throws {
+        let keys = "[ldap_server_duo_only]\nikey=DIAAAAAAAAAAAAAAAAAA\nskey=\(String(repeating: "s", count: 40))\napi_host=h\nport=10389\n"
+        let random = try TwofoldConfiguration.parse(keys, path: "/c.cfg").ldapServers[0].policy.webPrompt
+        #expect(random?.applicationKey.count == 40 && random?.template == WebPrompt.signedRequestTemplate)
+        let akey = String(repeating: "a", count: 40)
+        #expect(try TwofoldConfiguration.parse(keys + "akey=\(akey)\n", path: "/c.cfg").ldapServers[0].policy.webPrompt?.applicationKey == akey)
+        let stateKey = "[main]\nstate_key=0123456789abcdef0123\n"
+        let derived = try TwofoldConfiguration.parse(stateKey + keys, path: "/c.cfg").ldapServers[0].policy.webPrompt?.applicationKey
+        let again = try TwofoldConfiguration.parse(stateKey + keys, path: "/c.cfg").ldapServers[0].policy.webPrompt?.applicationKey
+        #expect(derived != nil && derived == again, "every twofold sharing state_key derives the same akey")
+
+        #expect(Self.error(keys + "akey=short\n") == "/c.cfg:6: [ldap_server_duo_only] akey: is shorter than 40 characters (a random secret of 40 or more characters, e.g. from: openssl rand -hex 20)")
+        #expect(try TwofoldConfiguration.parse("[ldap_server_duo_only]\nikey=DI\nskey=s\napi_host=h\nport=10389\n", path: "/c.cfg").ldapServers[0].policy.webPrompt == nil)
+        #expect(Self.error("[ldap_server_duo_only]\nikey=DI\nskey=s\napi_host=h\nport=10389\nakey=\(akey)\n")?.hasPrefix("/c.cfg:2: [ldap_server_duo_only] ikey: cannot sign a Duo Web request") == true)
     }
 }

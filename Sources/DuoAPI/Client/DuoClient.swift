@@ -23,10 +23,12 @@ public final class DuoClient: Sendable {
     private let breaker: Mutex<DuoCircuitBreaker>
     private let logger: Logger
     private let circuitGauge: Gauge
+    private let metrics: DuoClientMetrics
     private let now: @Sendable () -> Int64
 
     /// - Parameters:
-    ///   - metricsFactory: where `twofold_duo_circuit_state` (0 closed, 1 open, 2 half-open) goes.
+    ///   - metricsFactory: where `twofold_duo_circuit_state` (0 closed, 1 open, 2 half-open) and
+    ///     the request counts and times (``DuoClientMetrics``) go.
     ///   - now: seconds since 1970 for the `Date` header and drift checks (tests pass their own).
     public init(
         configuration: DuoClientConfiguration,
@@ -41,6 +43,7 @@ public final class DuoClient: Sendable {
         self.circuitGauge = Gauge(
             label: "twofold_duo_circuit_state", dimensions: [("api_host", configuration.apiHost)], factory: metricsFactory)
         circuitGauge.record(DuoCircuitBreaker.Status.closed.gaugeValue)
+        self.metrics = DuoClientMetrics(apiHost: configuration.apiHost, factory: metricsFactory)
 
         var httpConfiguration = HTTPClient.Configuration()
         if configuration.useTLS {
@@ -264,15 +267,20 @@ public final class DuoClient: Sendable {
             request.headers.add(name: "Content-Type", value: contentType)
             request.body = .bytes(ByteBuffer(bytes: body))
         }
+        let started = ContinuousClock.now
         do {
             let client = longPoll == nil
                 ? http : statusHTTP[Int(nextStatusShard.wrappingAdd(1, ordering: .relaxed).oldValue % UInt(statusHTTP.count))]
             let timeout = longPoll ?? configuration.apiTimeout
             let response = try await client.execute(request, timeout: .nanoseconds(timeout.nanoseconds))
             let collected = try await response.body.collect(upTo: 1 << 20)
-            return Answer(status: Int(response.status.code), body: Array(collected.readableBytesView))
+            let status = Int(response.status.code)
+            metrics.record(path: path, outcome: DuoClientMetrics.outcome(status: status), duration: .now - started)
+            return Answer(status: status, body: Array(collected.readableBytesView))
         } catch {
-            throw DuoTransportErrors.classify(error, host: configuration.apiHost, port: configuration.apiPort, path: path)
+            let failure = DuoTransportErrors.classify(error, host: configuration.apiHost, port: configuration.apiPort, path: path)
+            metrics.record(path: path, outcome: "\(failure.kind)", duration: .now - started)
+            throw failure
         }
     }
 

@@ -85,6 +85,13 @@ public struct LDAPDuoOnlyDirectory: Sendable {
         LDAPDN(rdns: [LDAPDN.RDN(type: Self.userAttribute, value: name)] + integrations[index].baseDN.rdns).description
     }
 
+    /// Whether a bind name belongs to this directory: a DN in a configured integration's subtree.
+    /// On a listener shared with `[ldap_server_auto]` sections, every other bind goes to those.
+    public func holds(bindName: String) -> Bool {
+        guard let dn = try? LDAPDN(parsing: bindName) else { return false }
+        return integrationIndex(containing: dn) != nil
+    }
+
     /// The integration whose subtree holds `dn`, if any.
     func integrationIndex(containing dn: LDAPDN) -> Int? {
         integrations.firstIndex { dn.hasSuffix($0.baseDN) }

@@ -20,6 +20,15 @@ public struct LDAPConnectionGate: Sendable {
         case tooManyConnections(limit: Int)
         case tooManyFromAddress(String, limit: Int)
 
+        /// The refusal as a metric label.
+        public var label: String {
+            switch self {
+            case .shuttingDown: "shutting_down"
+            case .tooManyConnections: "max_connections"
+            case .tooManyFromAddress: "max_connections_per_address"
+            }
+        }
+
         public var description: String {
             switch self {
             case .shuttingDown: "shutting down"

@@ -1,11 +1,13 @@
 import LDAPWire
 import Logging
+import Metrics
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import NIOSSL
 
-/// A TCP listener serving the `[ldap_server_duo_only]` sections that share one (interface, port):
+/// A TCP listener serving the `[ldap_server_duo_only]` and `[ldap_server_auto]` sections that share
+/// one (interface, port):
 /// clear LDAP (with StartTLS when a certificate is configured) or LDAPS.
 ///
 /// Each accepted connection passes the gate (global and per-address caps) and gets its own
@@ -53,7 +55,8 @@ public final class LDAPListener: Sendable {
     /// Binds the socket. With `tlsContext`, `ldaps` decides whether TLS starts at the first byte or
     /// is offered through StartTLS; without one the listener is clear LDAP only.
     public static func bind(
-        host: String, port: Int, sections: [LDAPServerSection], tlsContext: NIOSSLContext?, ldaps: Bool,
+        host: String, port: Int, sections: [LDAPServerSection], autoSections: [LDAPAutoServerSection] = [],
+        tlsContext: NIOSSLContext?, ldaps: Bool,
         options: Options = Options(), logger: Logger = Logger(label: "twofold.ldap"),
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> LDAPListener {
@@ -65,10 +68,13 @@ public final class LDAPListener: Sendable {
         case (.some, false): transport = .clearWithStartTLS
         }
         let directory = LDAPDuoOnlyDirectory(integrations: sections.map { ($0.name, $0.integrationKey, $0.secretKey) })
+        let realms = LDAPAutoRealms(autoSections.map(\.realm))
         let configuration = LDAPSessionConfiguration(transport: transport)
         let gate = SharedGate(LDAPConnectionGate(limits: options.limits))
         let connections = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
         let refusals = NIOLockedValueBox(RefusalLog())
+        let listenerLabel = "\(host):\(port)"
+        let openGauge = Gauge(label: "twofold_ldap_connections_open", dimensions: [("listener", listenerLabel)])
 
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
@@ -79,7 +85,11 @@ public final class LDAPListener: Sendable {
                 value: .init(low: options.writeBufferHighWaterMark / 2, high: options.writeBufferHighWaterMark))
             .childChannelInitializer { channel in
                 let address = channel.remoteAddress?.ipAddress ?? "unknown"
-                if let refusal = gate.withLockedValue({ $0.admit(address) }) {
+                let (refusal, open) = gate.withLockedValue { gate in (gate.admit(address), gate.openConnections) }
+                openGauge.record(open)
+                if let refusal {
+                    Counter(label: "twofold_ldap_connections_refused_total", dimensions: [("listener", listenerLabel), ("reason", refusal.label)])
+                        .increment()
                     if let line = refusals.withLockedValue({ $0.record(refusal, now: .now) }) {
                         logger.warning("\(line)", metadata: ["listener": "\(channel.localAddress?.description ?? "-")"])
                     }
@@ -87,7 +97,10 @@ public final class LDAPListener: Sendable {
                 }
                 connections.withLockedValue { $0[ObjectIdentifier(channel)] = channel }
                 channel.closeFuture.whenComplete { _ in
-                    gate.withLockedValue { $0.release(address) }
+                    openGauge.record(gate.withLockedValue { gate in
+                        gate.release(address)
+                        return gate.openConnections
+                    })
                     _ = connections.withLockedValue { $0.removeValue(forKey: ObjectIdentifier(channel)) }
                 }
                 return channel.eventLoop.makeCompletedFuture {
@@ -97,8 +110,8 @@ public final class LDAPListener: Sendable {
                     }
                     try pipeline.addHandler(
                         LDAPSessionHandler(
-                            stateMachine: LDAPSessionStateMachine(configuration: configuration, directory: directory),
-                            sections: sections, timeouts: options.timeouts, tlsContext: tlsContext, gate: gate, logger: logger))
+                            stateMachine: LDAPSessionStateMachine(configuration: configuration, directory: directory, realms: realms),
+                            sections: sections, autoSections: autoSections, timeouts: options.timeouts, tlsContext: tlsContext, gate: gate, logger: logger))
                 }
             }
         let channel = try await bootstrap.bind(host: host, port: port).get()
@@ -110,11 +123,12 @@ public final class LDAPListener: Sendable {
     /// Connections open now.
     public var openConnections: Int { gate.withLockedValue { $0.openConnections } }
 
-    /// User binds being decided by Policy now.
+    /// User binds being decided by Policy now, and operations relayed to an `[ldap_server_auto]`
+    /// directory (a graceful stop waits for both).
     public var bindsInFlight: Int { gate.withLockedValue { $0.bindsInFlight } }
 
-    /// Graceful stop: no new connections, binds with Policy get up to `grace` to be answered (a
-    /// pending push included), then every connection is closed.
+    /// Graceful stop: no new connections, binds with Policy and relayed operations get up to
+    /// `grace` to be answered (a pending push included), then every connection is closed.
     public func shutdown(grace: Duration) async {
         gate.withLockedValue { $0.accepting = false }
         try? await serverChannel.close()

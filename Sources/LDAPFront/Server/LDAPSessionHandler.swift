@@ -4,12 +4,15 @@ import NIOCore
 import NIOSSL
 import NIOTLS
 import Policy
+import Upstream
 
 /// The thin NIO side of one client connection: frames and decodes requests, feeds
-/// ``LDAPSessionStateMachine`` and performs its actions (write, ask Policy, start TLS, close), keeps
-/// the state machine's deadline on the clock, and stops reading while a bind is with Policy, a TLS
-/// handshake runs or the peer does not read what was written (NIOHTTP1's pipelining handler does the
-/// same), so neither the input buffer nor the output buffer grows with what a peer sends.
+/// ``LDAPSessionStateMachine`` and performs its actions (write, ask Policy, relay to an
+/// `[ldap_server_auto]` directory on this client's own upstream connection, start TLS, close), keeps
+/// the state machine's deadline on the clock, and stops reading while a bind is with Policy, a
+/// request is with the directory, a TLS handshake runs or the peer does not read what was written
+/// (NIOHTTP1's pipelining handler does the same), so neither the input buffer nor the output buffer
+/// grows with what a peer sends. Relayed requests count as binds in flight for a graceful stop.
 final class LDAPSessionHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
@@ -19,6 +22,10 @@ final class LDAPSessionHandler: ChannelDuplexHandler {
     /// Bytes received but not yet handed over: at most one PDU under the limit in force plus one read.
     private var inbound: LDAPInboundBuffer
     private let sections: [LDAPServerSection]
+    private let autoSections: [LDAPAutoServerSection]
+    /// This client's own connections to the auto sections' directories, by section index, made
+    /// when the first operation goes there.
+    private var upstreams: [Int: LDAPRelayUpstream] = [:]
     private let timeouts: LDAPTimeouts
     private let tlsContext: NIOSSLContext?
     private let gate: LDAPListener.SharedGate
@@ -31,12 +38,13 @@ final class LDAPSessionHandler: ChannelDuplexHandler {
     private var context: ChannelHandlerContext?
 
     init(
-        stateMachine: LDAPSessionStateMachine, sections: [LDAPServerSection], timeouts: LDAPTimeouts, tlsContext: NIOSSLContext?,
-        gate: LDAPListener.SharedGate, logger: Logger
+        stateMachine: LDAPSessionStateMachine, sections: [LDAPServerSection], autoSections: [LDAPAutoServerSection] = [],
+        timeouts: LDAPTimeouts, tlsContext: NIOSSLContext?, gate: LDAPListener.SharedGate, logger: Logger
     ) {
         self.stateMachine = stateMachine
         self.inbound = LDAPInboundBuffer(limits: stateMachine.limits, compactionThreshold: 16 * 1024)
         self.sections = sections
+        self.autoSections = autoSections
         self.timeouts = timeouts
         self.tlsContext = tlsContext
         self.gate = gate
@@ -58,12 +66,14 @@ final class LDAPSessionHandler: ChannelDuplexHandler {
     func handlerRemoved(context: ChannelHandlerContext) {
         stateMachine.closed()
         deadline?.cancel()
+        closeUpstreams()
         self.context = nil
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         stateMachine.closed()
         deadline?.cancel()
+        closeUpstreams()
         inbound.removeAll()
         context.fireChannelInactive()
     }
@@ -202,6 +212,46 @@ final class LDAPSessionHandler: ChannelDuplexHandler {
                 }
             }
 
+        case .relay(let messageID, let realm, let message):
+            let upstream = upstream(realm)
+            let limits = autoSections[realm].relayLimits
+            let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+            let eventLoop = context.eventLoop
+            let gate = self.gate
+            gate.withLockedValue { $0.bindStarted() }
+            Task {
+                let outcome: Result<[LDAPMessage], LDAPClientError>
+                do throws(LDAPClientError) {
+                    outcome = .success(try await upstream.relay(message, limits: limits))
+                } catch {
+                    outcome = .failure(error)
+                }
+                eventLoop.execute {
+                    handler.value.relayAnswered(messageID: messageID, outcome)
+                    gate.withLockedValue { $0.bindFinished() }
+                }
+            }
+
+        case .authenticateOnDirectory(let messageID, let realm, let bindName, let request):
+            let section = autoSections[realm]
+            let primary = LDAPRelayedBindPrimary(name: section.directory.name, upstream: upstream(realm), bindName: bindName)
+            let engine = section.engine.replacingPrimary(primary)
+            let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+            let eventLoop = context.eventLoop
+            let gate = self.gate
+            gate.withLockedValue { $0.bindStarted() }
+            Task {
+                let decision = await engine.authenticate(request)
+                eventLoop.execute {
+                    handler.value.decided(messageID: messageID, decision)
+                    gate.withLockedValue { $0.bindFinished() }
+                }
+            }
+
+        case .sendAndCloseUpstream(let messages, let realm, let log):
+            upstreams.removeValue(forKey: realm)?.close(final: true)
+            run(.send(messages, log: log), context: context)
+
         case .sendAndClose(let messages, let log):
             if let log { logger.info("closing the LDAP connection: \(log)", metadata: peerMetadata(context)) }
             deadline?.cancel()
@@ -221,6 +271,31 @@ final class LDAPSessionHandler: ChannelDuplexHandler {
                 channel.close(promise: nil)
             }
         }
+    }
+
+    /// This client's upstream connection to auto section `realm`'s directory.
+    private func upstream(_ realm: Int) -> LDAPRelayUpstream {
+        if let upstream = upstreams[realm] { return upstream }
+        let section = autoSections[realm]
+        let upstream = LDAPRelayUpstream(directory: section.directory, timeout: section.networkTimeout)
+        upstreams[realm] = upstream
+        return upstream
+    }
+
+    private func closeUpstreams() {
+        for upstream in upstreams.values { upstream.close(final: true) }
+        upstreams = [:]
+    }
+
+    private func relayAnswered(messageID: Int32, _ outcome: Result<[LDAPMessage], LDAPClientError>) {
+        guard let context else { return }
+        switch outcome {
+        case .success(let responses):
+            run(stateMachine.relayed(messageID: messageID, responses: responses), context: context)
+        case .failure(let error):
+            run(stateMachine.relayFailed(messageID: messageID, diagnostic: error.diagnostic), context: context)
+        }
+        resume(context: context)
     }
 
     private func decided(messageID: Int32, _ decision: Decision) {

@@ -11,7 +11,7 @@ import RADIUSWire
 /// log line per decided login (plus a warning for every fail-open) and one auth event per stage.
 public struct PolicyEngine: Sendable {
     public let section: SectionPolicy
-    public let primary: any PrimaryAuthenticator
+    public private(set) var primary: any PrimaryAuthenticator
     public let duo: any SecondFactor
     public let limiter: LoginLimiter
     let events: any AuthEventSink
@@ -19,6 +19,8 @@ public struct PolicyEngine: Sendable {
     let hostname: String
     let clock: PolicyClock
     let counters: Counters
+    /// Duo Web responses this section accepted: each opens one login.
+    let usedWebResponses = UsedWebResponses()
 
     /// `twofold_logins_total{section, result}` and `twofold_failmode_open_total{section}`, made
     /// once per section so that a login only increments.
@@ -61,6 +63,15 @@ public struct PolicyEngine: Sendable {
         self.counters = Counters(section: section.name, factory: metricsFactory)
     }
 
+    /// The same engine (section, Duo client, limits, events, counters) with another primary: for
+    /// `[ldap_server_auto]`, whose primary is the bind relayed on the client's own directory
+    /// connection, so a new one per bind.
+    public func replacingPrimary(_ primary: any PrimaryAuthenticator) -> PolicyEngine {
+        var copy = self
+        copy.primary = primary
+        return copy
+    }
+
     // MARK: - A new login
 
     /// Decides a login from its first request.
@@ -87,6 +98,15 @@ public struct PolicyEngine: Sendable {
     private func decide(_ request: LoginRequest) async -> Decision {
         if section.mode == .duoOnly {
             // The password field is the factor; there is no primary to guess against.
+            if section.webPrompt != nil, let text = request.password.text {
+                // `web` asks for the Duo Web frame (a challenge carrying the signed request, after
+                // preauth); a signed response from the frame is verified here, without a Duo call.
+                if text.lowercased() == WebPrompt.frameRequestWord { return await secondFactor(request, after: PrimaryAccept(), factor: nil) }
+                let response = (text.removingPercentEncoding ?? text).trimmingCharacters(in: .whitespaces)
+                if response.hasPrefix(DuoWeb.authenticationPrefix + "|") {
+                    return verifiedWebResponse(response, request, after: PrimaryAccept())
+                }
+            }
             guard let text = request.password.text, let factor = FactorAnswer.parse(text) else {
                 return finishSecondary(request, .reject, PolicyMessages.missingFactor, reason: "the password field is no factor or passcode")
             }
@@ -242,7 +262,7 @@ public struct PolicyEngine: Sendable {
         if section.mode == .challenge {
             return challenge(request, after: accept, menu: Self.menu(factors: section.factors, devices: devices))
         }
-        if section.mode == .iframe, let webPrompt = section.webPrompt {
+        if section.mode == .iframe || section.mode == .duoOnly, let webPrompt = section.webPrompt {
             return webPromptChallenge(request, after: accept, webPrompt)
         }
         switch section.factors[0] {
@@ -290,28 +310,39 @@ public struct PolicyEngine: Sendable {
         _ continuation: LoginContinuation, applicationCookie: String, answer: Password, request: LoginRequest
     ) -> Decision {
         let accept = PrimaryAccept(distinguishedName: continuation.distinguishedName, passThroughAttributes: continuation.passThroughAttributes)
-        guard let webPrompt = section.webPrompt else {
-            return finishSecondary(request, .reject, PolicyMessages.webPromptInvalid, reason: "this section sends no Duo Web frame")
-        }
         var response = answer.text.map { $0.removingPercentEncoding ?? $0 } ?? ""
         response = response.trimmingCharacters(in: .whitespaces)
         if !response.contains(":") { response += ":" + applicationCookie }
+        return verifiedWebResponse(response, request, after: accept)
+    }
+
+    /// A whole Duo Web response (`AUTH|...:APP|...`), accepted only when both cookies verify and
+    /// vouch for this login's user.
+    private func verifiedWebResponse(_ response: String, _ request: LoginRequest, after accept: PrimaryAccept) -> Decision {
+        guard let webPrompt = section.webPrompt else {
+            return finishSecondary(request, .reject, PolicyMessages.webPromptInvalid, reason: "this section sends no Duo Web frame")
+        }
         let checked = DuoWeb.checkResponse(
             response, expecting: .authentication, integrationKey: section.integrationKey, secretKey: webPrompt.secretKey,
             applicationKey: webPrompt.applicationKey, now: Int64(clock.wall()))
         switch checked {
         case .success(let user) where user == request.identity.duoUsername:
+            guard usedWebResponses.use(response, now: Int64(clock.wall())) else {
+                return finishSecondary(
+                    request, .reject, PolicyMessages.webPromptInvalid, reason: "Duo Web response already used (a replay)",
+                    dn: accept.distinguishedName)
+            }
             return finishSecondary(
                 request, .accept(accept, withoutSecondFactor: false), PolicyMessages.webPromptValid, reason: "Duo Web response verified",
-                dn: continuation.distinguishedName)
+                dn: accept.distinguishedName)
         case .success(let user):
             return finishSecondary(
                 request, .reject, PolicyMessages.webPromptInvalid, reason: "Duo Web response for another user (\(user))",
-                dn: continuation.distinguishedName)
+                dn: accept.distinguishedName)
         case .failure(let error):
             return finishSecondary(
                 request, .reject, PolicyMessages.webPromptInvalid, reason: "Duo Web response refused: \(error.diagnostic)",
-                dn: continuation.distinguishedName)
+                dn: accept.distinguishedName)
         }
     }
 

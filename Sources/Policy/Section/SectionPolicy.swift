@@ -53,7 +53,7 @@ public struct SectionPolicy: Sendable {
     /// the enrollment message in an Access-Challenge, which devices show more readily than a
     /// reject's; any answer to it is rejected, and the user logs in again after enrolling.
     public var enrollChallenge: Bool
-    /// The Duo Web prompt of an `iframe` section (nil for the others).
+    /// The Duo Web prompt of an `iframe` or `ldap_server_duo_only` section (nil for the others).
     public var webPrompt: WebPrompt?
     /// Shown in push notifications as the application's name (`pushinfo`), when set.
     public var pushInfo: String?

@@ -1,7 +1,10 @@
 import Foundation
 
-/// `radius_server_iframe`: after the primary factor, the device shows Duo's Web v2 frame, whose
-/// signed answer comes back as the password of the challenge's answer.
+/// Duo's Web v2 frame. `radius_server_iframe`: after the primary factor, the device shows the
+/// frame, whose signed answer comes back as the password of the challenge's answer.
+/// `ldap_server_duo_only`: a bind with the password `web` is answered with the signed request (a
+/// failed bind whose message carries it), and a bind whose password is the frame's whole signed
+/// response (`AUTH|...:APP|...`) succeeds for that user.
 ///
 /// The challenge's Reply-Message is `template` with the reference's placeholders filled:
 /// `%(script_uri)s`, `%(api_host)s`, and `%(proxy_txid)s` (or `%(sig_request)s`), which is the Duo
@@ -21,6 +24,13 @@ public struct WebPrompt: Sendable, CustomStringConvertible {
     /// The reference's `script_inject` for `type=juniper`.
     public static let juniperTemplate =
         "<script src='%(script_uri)s'></script><script>Duo_Init('%(proxy_txid)s', '%(api_host)s');</script>"
+
+    /// `[ldap_server_duo_only]`: the bind's diagnostic message is the signed request alone, for the
+    /// device's sign-in page to hand to Duo's frame.
+    public static let signedRequestTemplate = "%(sig_request)s"
+
+    /// The password of a duo-only login that asks for the frame instead of naming a factor.
+    public static let frameRequestWord = "web"
 
     /// The reference's default `iframe_script_uri` for `type=juniper`.
     public static func juniperScriptURI(apiHost: String) -> String {

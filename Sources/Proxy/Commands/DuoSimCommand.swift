@@ -85,23 +85,10 @@ struct DuoSimCommand: AsyncParsableCommand {
     }
 
     static func address(_ value: String) throws -> (host: String, port: Int) {
-        let host: Substring
-        let port: Substring
-        if value.hasPrefix("["), let close = value.firstIndex(of: "]"),
-           value[value.index(after: close)...].hasPrefix(":")
-        {
-            host = value[value.index(after: value.startIndex)..<close]
-            port = value[value.index(close, offsetBy: 2)...]
-        } else if let colon = value.lastIndex(of: ":"), value.firstIndex(of: ":") == colon {
-            host = value[..<colon]
-            port = value[value.index(after: colon)...]
-        } else {
-            throw ValidationError("--listen \"\(value)\": expected HOST:PORT, e.g. 127.0.0.1:8443 or [::1]:8443")
+        guard let address = HostAndPort(value) else {
+            throw ValidationError("--listen \"\(value)\": expected HOST:PORT with a port from 0 to 65535, e.g. 127.0.0.1:8443 or [::1]:8443")
         }
-        guard !host.isEmpty, let number = Int(port), (0...65_535).contains(number) else {
-            throw ValidationError("--listen \"\(value)\": expected HOST:PORT with a port from 0 to 65535")
-        }
-        return (String(host), number)
+        return (address.host, address.port)
     }
 
     func run() async throws {

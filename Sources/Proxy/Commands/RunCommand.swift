@@ -3,8 +3,10 @@ import DuoAPI
 import Foundation
 import LDAPFront
 import Logging
+import Metrics
 import NIOSSL
 import Policy
+import Prometheus
 import RADIUSFront
 import Upstream
 
@@ -16,7 +18,9 @@ struct RunCommand: AsyncParsableCommand {
         discussion: """
             Reads Duo Authentication Proxy's authproxy.cfg (see the README for the sections this \
             version serves), starts one RADIUS listener per (interface, port) and one LDAP listener per \
-            (interface, port) of the [ldap_server_duo_only] sections, and serves until SIGINT \
+            (interface, port) of the [ldap_server_duo_only] and [ldap_server_auto] sections (auto: \
+            every operation relayed to the [ad_client] directory on the client's own connection, \
+            binds checked by Duo), and serves until SIGINT \
             or SIGTERM. Then it refuses new logins, lets the ones in progress finish (--grace), and exits 0.
             """
     )
@@ -42,7 +46,7 @@ struct RunCommand: AsyncParsableCommand {
             let path = file.hasPrefix("/") ? file : URL(fileURLWithPath: configuration.main.logDirectory ?? FileManager.default.currentDirectoryPath)
                 .appendingPathComponent(file).path
             do {
-                fileOutput = try FileLogHandler.Output(path: path)
+                fileOutput = try FileLogHandler.Output(path: path, limits: configuration.main.logLimits)
             } catch {
                 printToStandardError("twofold run: \(config): [main] log_file: cannot write \(path) (\(error.localizedDescription)); check log_dir and log_file")
                 throw ExitCode(1)
@@ -63,21 +67,50 @@ struct RunCommand: AsyncParsableCommand {
             logger.warning("only \(openFiles) open files allowed: each pending push holds a connection to Duo; raise the hard limit (ulimit -Hn, LimitNOFILE= in systemd)")
         }
 
+        let metrics = try await startMetrics(configuration, logger: logger)
         let proxy: RunningProxy
         do {
             proxy = try await RunningProxy.start(configuration, logger: logger)
         } catch {
+            await metrics?.stop()
             printToStandardError("twofold run: \(error)")
             throw ExitCode(1)
         }
+        metrics?.endpoint.readiness = .serving
         let reloads = Task {
-            for await _ in ReloadSignal.stream() { proxy.reload(logger: logger) }
+            for await _ in ReloadSignal.stream() {
+                // logrotate moves the files away and sends SIGHUP: write to new ones.
+                fileOutput?.file.reopen()
+                proxy.reload(logger: logger)
+            }
         }
         let signal = await TerminationSignal.wait()
         reloads.cancel()
         logger.info("\(signal) received: refusing new logins, finishing the ones in progress", metadata: ["grace": "\(grace) s"])
+        metrics?.endpoint.readiness = .stopping
         await proxy.shutdown(grace: .seconds(grace))
+        await metrics?.stop()
         logger.info("stopped")
+    }
+}
+
+extension RunCommand {
+    /// `[main] metrics_listen`: Prometheus metrics for every counter and gauge of the process, and
+    /// the health checks. Started before the proxy, so that the metrics system is set up before the
+    /// engines and Duo clients create their metrics.
+    private func startMetrics(_ configuration: TwofoldConfiguration, logger: Logger) async throws -> MetricsServer? {
+        guard let address = configuration.main.metricsListen else { return nil }
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        do {
+            let server = try await MetricsServer.start(host: address.host, port: address.port, endpoint: MetricsEndpoint(registry: registry))
+            logger.info("serving /metrics, /healthz and /readyz on http \(server.localAddress)")
+            return server
+        } catch {
+            printToStandardError(
+                "twofold run: \(config): [main] metrics_listen: cannot listen on tcp \(address) (\(error)); another process may hold the port: change metrics_listen")
+            throw ExitCode(1)
+        }
     }
 }
 
@@ -142,7 +175,7 @@ final class RunningProxy: Sendable {
                 let directory = configuration.main.logDirectory ?? FileManager.default.currentDirectoryPath
                 let path = URL(fileURLWithPath: directory).appendingPathComponent("authevents.log").path
                 do {
-                    let log = try AuthEventLog(path: path)
+                    let log = try AuthEventLog(path: path, limits: configuration.main.logLimits)
                     events = log
                     eventWriter = Task { await log.run() }
                     logger.info("auth events go to \(path)")
@@ -186,7 +219,8 @@ final class RunningProxy: Sendable {
                 }
             }
 
-            try await startLDAP(configuration, events: events, logger: logger, duoClients: &duoClients, listeners: &ldapListeners)
+            try await startLDAP(
+                configuration, primaries: primaries, events: events, logger: logger, duoClients: &duoClients, listeners: &ldapListeners)
 
             var sectionsByAddress: [String: [RADIUSServerSection]] = [:]
             var addressOrder: [(interface: String, port: Int)] = []
@@ -217,7 +251,8 @@ final class RunningProxy: Sendable {
                 let listener: RADIUSListener
                 do {
                     listener = try await RADIUSListener.bind(
-                        host: interface, port: port, sections: sections, challenges: ChallengeStates(sealer: sealer), logger: logger)
+                        host: interface, port: port, sections: sections, challenges: ChallengeStates(sealer: sealer), events: events ?? DiscardingAuthEventSink(),
+                        logger: logger)
                 } catch {
                     let names = sections.map { "[\($0.name)]" }.joined(separator: ", ")
                     throw StartError(
@@ -262,31 +297,48 @@ final class RunningProxy: Sendable {
         return PolicyEngine(section: policy, primary: primary, duo: duo, events: events ?? DiscardingAuthEventSink(), logger: logger)
     }
 
-    /// One LDAP listener per (interface, port) of the `[ldap_server_duo_only]` sections; the sections
-    /// sharing one are told apart by the IKEY in the bind DN. Listeners already bound are appended
+    /// One LDAP listener per (interface, port) of the `[ldap_server_duo_only]` and
+    /// `[ldap_server_auto]` sections; duo-only sections sharing one are told apart by the IKEY in
+    /// the bind DN, auto sections by their `match_*` rules. Listeners already bound are appended
     /// to `listeners` at once, so that a later failure stops them too.
     private static func startLDAP(
-        _ configuration: TwofoldConfiguration, events: AuthEventLog?, logger: Logger, duoClients: inout [DuoClient],
-        listeners: inout [LDAPListener]
+        _ configuration: TwofoldConfiguration, primaries: [String: any PrimaryAuthenticator], events: AuthEventLog?, logger: Logger,
+        duoClients: inout [DuoClient], listeners: inout [LDAPListener]
     ) async throws {
         var sectionsByAddress: [String: [LDAPServerSection]] = [:]
+        var autoSectionsByAddress: [String: [LDAPAutoServerSection]] = [:]
         var endpoints: [(interface: String, port: Int, ldaps: Bool, server: TwofoldConfiguration.LDAPServer)] = []
         for server in configuration.ldapServers {
             let engine = try engine(
                 server.policy, duo: server.duo, primary: DuoOnlyClient(name: "none"), line: server.line, configuration, events: events,
                 logger: logger, duoClients: &duoClients)
+            var autoSection: LDAPAutoServerSection?
+            if let auto = server.auto {
+                guard let directory = primaries[auto.client] as? ADClient else {
+                    throw StartError(description: "\(configuration.path):\(server.line): [\(server.policy.name)] client=\(auto.client) is not an [ad_client]")
+                }
+                autoSection = LDAPAutoServerSection(realm: auto.realm, engine: engine, directory: directory, networkTimeout: auto.networkTimeout)
+            }
             let section = LDAPServerSection(
                 name: server.policy.name, integrationKey: server.policy.integrationKey, secretKey: server.duo.secretKey, engine: engine)
             for endpoint in server.endpoints {
                 let key = "\(endpoint.interface)|\(endpoint.port)"
-                if sectionsByAddress[key] == nil { endpoints.append((endpoint.interface, endpoint.port, endpoint.ldaps, server)) }
-                sectionsByAddress[key, default: []].append(section)
+                if sectionsByAddress[key] == nil, autoSectionsByAddress[key] == nil {
+                    endpoints.append((endpoint.interface, endpoint.port, endpoint.ldaps, server))
+                }
+                if let autoSection {
+                    autoSectionsByAddress[key, default: []].append(autoSection)
+                } else {
+                    sectionsByAddress[key, default: []].append(section)
+                }
             }
         }
         var contexts: [LDAPServerTLS: NIOSSLContext] = [:]
         for (interface, port, ldaps, server) in endpoints {
-            let sections = sectionsByAddress["\(interface)|\(port)"]!
-            let names = sections.map { "[\($0.name)]" }.joined(separator: ", ")
+            let sections = sectionsByAddress["\(interface)|\(port)"] ?? []
+            let autoSections = autoSectionsByAddress["\(interface)|\(port)"] ?? []
+            let allNames = sections.map(\.name) + autoSections.map(\.name)
+            let names = allNames.map { "[\($0)]" }.joined(separator: ", ")
             var context: NIOSSLContext?
             if let tls = server.tls {
                 do {
@@ -299,8 +351,8 @@ final class RunningProxy: Sendable {
             let listener: LDAPListener
             do {
                 listener = try await LDAPListener.bind(
-                    host: interface, port: port, sections: sections, tlsContext: context, ldaps: ldaps,
-                    options: .init(timeouts: LDAPTimeouts(idle: server.idleTimeout)), logger: logger)
+                    host: interface, port: port, sections: sections, autoSections: autoSections, tlsContext: context, ldaps: ldaps,
+                    options: .init(timeouts: LDAPTimeouts(idle: server.idleTimeout), limits: server.connectionLimits), logger: logger)
             } catch {
                 throw StartError(
                     description: "\(configuration.path): \(names): cannot listen on tcp \(interface):\(port) (\(error)); another process may hold the port, or ports below 1024 need privileges: change \(ldaps ? "ssl_port" : "port")= or interface=",
@@ -312,13 +364,14 @@ final class RunningProxy: Sendable {
             case .clearWithStartTLS: "LDAP with StartTLS"
             case .ldaps: "LDAPS"
             }
-            logger.info("listening for LDAP on tcp \(listener.localAddress) (\(kind))", metadata: ["sections": "\(sections.map(\.name).joined(separator: ", "))"])
+            logger.info("listening for LDAP on tcp \(listener.localAddress) (\(kind))", metadata: ["sections": "\(allNames.joined(separator: ", "))"])
         }
     }
 
-    /// SIGHUP: re-reads every `[local_client]` users file. A file that does not load keeps the
-    /// users in use, and the log says why.
+    /// SIGHUP: re-reads every `[local_client]` users file (a file that does not load keeps the
+    /// users in use, and the log says why) and reopens authevents.log.
     func reload(logger: Logger) {
+        events?.file.reopen()
         for client in localClients {
             do {
                 let users = try client.reload()

@@ -67,6 +67,13 @@ extension TwofoldConfiguration {
                     path: path, line: second.clientLines[j], section: second.policy.name,
                     "has the same client \(second.clients[j].network) and the same match_* rules as [\(first.policy.name)] (line \(first.clientLines[i])) on port \(server.port), so it could never be chosen",
                     hint: "add a match_* rule to tell them apart (match_username_suffix, match_username_prefix, match_nas_identifier, match_attribute_N)")
+            case .shadowed(let index):
+                let shadowed = listener[index]
+                let winner = index == conflict.first ? second : first
+                throw ConfigError(
+                    path: path, line: shadowed.line, section: shadowed.policy.name,
+                    "could never be chosen on port \(server.port): [\(winner.policy.name)] (line \(winner.line)) is a candidate for each of its clients, is preferred there, and its match_* rules hold for every login this section's do",
+                    hint: "routing prefers the most specific client network, then more match_* rules, then file order: put the more specific section first, or narrow [\(winner.policy.name)]'s rules")
             }
         }
     }

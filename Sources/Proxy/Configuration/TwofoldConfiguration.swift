@@ -21,6 +21,10 @@ struct TwofoldConfiguration: Sendable {
         /// `state_key` or the contents of `state_key_file`: seals challenge State, so that another
         /// process with the same key and configuration can continue a login.
         var stateKey: [UInt8]?
+        /// `metrics_listen`: where `/metrics`, `/healthz` and `/readyz` are served over HTTP.
+        var metricsListen: HostAndPort?
+        /// `log_max_size` and `log_max_files`: the rotation of the log file and authevents.log.
+        var logLimits = RotatingFile.Limits.reference
     }
 
     /// A `client` section: what checks the first factor.
@@ -60,7 +64,7 @@ struct TwofoldConfiguration: Sendable {
     /// By lower-cased section name (`radius_client`, `radius_client2`).
     var clients: [String: Client]
     var radiusServers: [RADIUSServer]
-    /// `[ldap_server_duo_only]` sections, in file order.
+    /// `[ldap_server_duo_only]` and `[ldap_server_auto]` sections, in file order.
     var ldapServers: [LDAPServer] = []
     /// Things an administrator should know that do not stop the start (weak secrets, legacy options).
     var warnings: [String]
@@ -79,13 +83,13 @@ struct TwofoldConfiguration: Sendable {
         let file = try AuthproxyConfigFile.parse(text, path: path)
         var configuration = TwofoldConfiguration(path: path, main: Main(), clients: [:], radiusServers: [], warnings: [])
         var servers: [(AuthproxyConfigFile.Section, SectionPolicy.Mode)] = []
-        var ldapSections: [AuthproxyConfigFile.Section] = []
+        var ldapSections: [(section: AuthproxyConfigFile.Section, auto: Bool)] = []
         for section in file.sections {
             var reader = ConfigSectionReader(path: path, section: section)
             switch section.kind.type {
             case "main":
                 guard section.kind.instance == 1 else { throw misplaced(section, path: path) }
-                configuration.main = try readMain(&reader)
+                configuration.main = try readMain(&reader, warnings: &configuration.warnings)
             case "radius_client":
                 configuration.clients[section.name.lowercased()] = .radius(try readRADIUSClient(&reader, warnings: &configuration.warnings))
             case "ad_client":
@@ -100,12 +104,8 @@ struct TwofoldConfiguration: Sendable {
             case "radius_server_duo_only": servers.append((section, .duoOnly))
             case "radius_server_challenge": servers.append((section, .challenge))
             case "radius_server_iframe": servers.append((section, .iframe))
-            case "ldap_server_duo_only": ldapSections.append(section)
-            case "ldap_server_auto":
-                throw ConfigError(
-                    path: path, line: section.line, section: section.name, "is not supported by this version of twofold yet",
-                    hint: "supported: [main], [ad_client], [radius_client], [local_client], [duo_only_client], [radius_server_auto], [radius_server_concat], "
-                        + "[radius_server_duo_only], [radius_server_challenge], [radius_server_iframe] (type=juniper), [ldap_server_duo_only]")
+            case "ldap_server_duo_only": ldapSections.append((section, false))
+            case "ldap_server_auto": ldapSections.append((section, true))
             default:
                 throw ConfigError(
                     path: path, line: section.line, section: section.name, "is not a section twofold knows",
@@ -119,9 +119,10 @@ struct TwofoldConfiguration: Sendable {
             configuration.radiusServers.append(
                 try readRADIUSServer(&reader, mode: mode, main: configuration.main, clients: configuration.clients, warnings: &configuration.warnings))
         }
-        for section in ldapSections {
+        for (section, auto) in ldapSections {
             var reader = ConfigSectionReader(path: path, section: section)
-            configuration.ldapServers.append(try readLDAPDuoOnlyServer(&reader, main: configuration.main, warnings: &configuration.warnings))
+            configuration.ldapServers.append(
+                try readLDAPServer(&reader, auto: auto, main: configuration.main, clients: configuration.clients, warnings: &configuration.warnings))
         }
         try checkSharedLDAPPorts(configuration.ldapServers, path: path)
         try checkSharedRADIUSPorts(configuration.radiusServers, path: path)
@@ -150,12 +151,13 @@ struct TwofoldConfiguration: Sendable {
     // MARK: - Sections
 
     static let mainKeys = [
-        "debug", "log_dir", "log_file", "log_stdout", "log_auth_events", "http_ca_certs_file", "interface", "http_proxy_host", "http_proxy_port",
+        "debug", "log_dir", "log_file", "log_stdout", "log_auth_events", "http_ca_certs_file", "interface", "http_proxy_host", "http_proxy_port", "metrics_listen",
+        "log_max_size", "log_max_files", "log_syslog", "syslog_facility",
         "state_key", "state_key_file",
     ]
     static let minimumStateKeyLength = 16
 
-    private static func readMain(_ reader: inout ConfigSectionReader) throws(ConfigError) -> Main {
+    private static func readMain(_ reader: inout ConfigSectionReader, warnings: inout [String]) throws(ConfigError) -> Main {
         var main = Main()
         main.debug = try reader.bool("debug", default: false)
         main.logDirectory = try reader.string("log_dir")
@@ -168,6 +170,20 @@ struct TwofoldConfiguration: Sendable {
             main.httpProxy = (host, try reader.int("http_proxy_port", default: 80, in: 1...65_535)!)
         }
         main.stateKey = try readStateKey(&reader)
+        main.logLimits = RotatingFile.Limits(
+            maximumSize: try reader.int("log_max_size", default: RotatingFile.Limits.reference.maximumSize, in: 4096...(1 << 40))!,
+            maximumFiles: try reader.int("log_max_files", default: RotatingFile.Limits.reference.maximumFiles, in: 1...1000)!)
+        if try reader.bool("log_syslog", default: false) {
+            warnings.append("\(reader.path):\(reader.section.line): [main] log_syslog: twofold does not write to syslog; it logs to log_file, or to standard output with log_stdout=true (which systemd's journal and syslog collect)")
+        }
+        _ = try reader.string("syslog_facility")
+        if let entry = try reader.entry("metrics_listen") {
+            guard let address = HostAndPort(entry.value) else {
+                throw reader.error(entry, "'\(entry.value)' is not HOST:PORT",
+                    hint: "the address for Prometheus and health checks, e.g. 127.0.0.1:9100 or [::1]:9100")
+            }
+            main.metricsListen = address
+        }
         try reader.unknownKeys(valid: mainKeys)
         return main
     }
@@ -338,8 +354,7 @@ struct TwofoldConfiguration: Sendable {
     ]
 
     /// `type`, `iframe_script_uri`, `script_inject` as the reference reads them, and twofold's
-    /// `akey` (the Duo Web application key; a random one for the life of the process when absent,
-    /// which is enough since challenges live in the process too).
+    /// `akey` (``readApplicationKey(_:stateKey:)``).
     private static func readWebPrompt(
         _ reader: inout ConfigSectionReader, integrationKey: String, secretKey: String, duo: DuoClientConfiguration, stateKey: [UInt8]?
     ) throws(ConfigError) -> WebPrompt {
@@ -353,33 +368,43 @@ struct TwofoldConfiguration: Sendable {
                 hint: "twofold serves type=juniper; for other devices use [radius_server_challenge] or [radius_server_auto]")
         }
         let host = duo.apiPort == 443 ? duo.apiHost : "\(duo.apiHost):\(duo.apiPort)"
-        let applicationKey: String
+        let prompt = WebPrompt(
+            secretKey: secretKey, applicationKey: try readApplicationKey(&reader, stateKey: stateKey), apiHost: host,
+            scriptURI: try reader.string("iframe_script_uri") ?? WebPrompt.juniperScriptURI(apiHost: host),
+            template: try reader.string("script_inject") ?? WebPrompt.juniperTemplate)
+        try checkWebKeys(&reader, prompt, integrationKey: integrationKey)
+        return prompt
+    }
+
+    /// `akey`, the Duo Web application key (40+ characters). When absent: derived from `[main]
+    /// state_key` when set, so that every twofold sharing the key verifies the others' requests;
+    /// else random for the life of the process.
+    static func readApplicationKey(_ reader: inout ConfigSectionReader, stateKey: [UInt8]?) throws(ConfigError) -> String {
         if let entry = try reader.entry("akey") {
             guard entry.value.unicodeScalars.count >= DuoWeb.minimumApplicationKeyLength else {
                 throw reader.error(entry, "is shorter than \(DuoWeb.minimumApplicationKeyLength) characters",
                     hint: "a random secret of 40 or more characters, e.g. from: openssl rand -hex 20")
             }
-            applicationKey = entry.value
+            return entry.value
         } else if let stateKey {
             // A challenge sealed with state_key may be answered on another twofold: its Duo Web
             // request must verify there, so every process derives the same application key.
-            applicationKey = StateSealer.derivedSecret(from: stateKey, purpose: "duo web akey [\(reader.section.name)]")
+            return StateSealer.derivedSecret(from: stateKey, purpose: "duo web akey [\(reader.section.name)]")
         } else {
             var generator = SystemRandomNumberGenerator()
-            applicationKey = (0..<20).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+            return (0..<20).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
         }
-        let prompt = WebPrompt(
-            secretKey: secretKey, applicationKey: applicationKey, apiHost: host,
-            scriptURI: try reader.string("iframe_script_uri") ?? WebPrompt.juniperScriptURI(apiHost: host),
-            template: try reader.string("script_inject") ?? WebPrompt.juniperTemplate)
-        // Duo Web takes only keys of its lengths: say which one is wrong now rather than at a login.
+    }
+
+    /// Duo Web takes only keys of its lengths: say which one is wrong now rather than at a login.
+    static func checkWebKeys(_ reader: inout ConfigSectionReader, _ prompt: WebPrompt, integrationKey: String) throws(ConfigError) {
         do {
-            _ = try DuoWeb.signRequest(integrationKey: integrationKey, secretKey: secretKey, applicationKey: applicationKey, username: "check", now: 0)
+            _ = try DuoWeb.signRequest(
+                integrationKey: integrationKey, secretKey: prompt.secretKey, applicationKey: prompt.applicationKey, username: "check", now: 0)
         } catch {
             let key = error.kind == .invalidIntegrationKey ? "ikey" : error.kind == .invalidSecretKey ? "skey" : "akey"
             throw reader.error(key: key, "cannot sign a Duo Web request: \(error.diagnostic)")
         }
-        return prompt
     }
 
     private static func readRADIUSServer(

@@ -108,7 +108,7 @@ struct FailmodeExperimentCommand: AsyncParsableCommand {
             for name in ["logins.csv", "summary.json", "report.svg", "authevents.log", "twofold.log"] {
                 try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
             }
-            fileOutput = try FileLogHandler.Output(path: folder.appendingPathComponent("twofold.log").path)
+            fileOutput = try FileLogHandler.Output(path: folder.appendingPathComponent("twofold.log").path, limits: nil)
         } catch {
             printToStandardError("twofold experiment failmode: cannot write to \(out) (\(error.localizedDescription))")
             throw ExitCode(1)

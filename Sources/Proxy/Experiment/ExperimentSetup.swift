@@ -91,11 +91,11 @@ enum ExperimentSetup {
     }
 
     /// One target per RADIUS listener, in file order, with the secret that admits loopback; then
-    /// one per `[ldap_server_duo_only]` section.
+    /// one per `[ldap_server_duo_only]` section (`[ldap_server_auto]` sections are not sent logins).
     static func targets(_ configuration: TwofoldConfiguration) throws(ExperimentSetupError) -> [ExperimentTarget] {
-        guard !configuration.radiusServers.isEmpty || !configuration.ldapServers.isEmpty else {
+        guard !configuration.radiusServers.isEmpty || configuration.ldapServers.contains(where: { $0.auto == nil }) else {
             throw ExperimentSetupError(
-                description: "\(configuration.path): no radius_server_* or ldap_server_duo_only section: nothing to send logins to")
+                description: "\(configuration.path): no radius_server_* or ldap_server_duo_only section: nothing to send logins to ([ldap_server_auto] sections are not exercised)")
         }
         var targets: [ExperimentTarget] = []
         var seen: [String: Int] = [:]
@@ -122,7 +122,9 @@ enum ExperimentSetup {
                     name: server.policy.name, failmode: server.policy.failmode.rawValue, host: host, port: server.port,
                     kind: .radius(secret: client.secret)))
         }
-        for server in configuration.ldapServers {
+        // `[ldap_server_auto]` sections start (pointed at the simulator like the others) but get no
+        // logins: their users bind with directory passwords the experiment does not have.
+        for server in configuration.ldapServers where server.auto == nil {
             let ldaps = server.tls != nil
             targets.append(
                 ExperimentTarget(

@@ -3,7 +3,7 @@ import NIOPosix
 import Policy
 import Synchronization
 
-/// `authevents.log`: one JSON line per auth event, appended in order.
+/// `authevents.log`: one JSON line per auth event, appended in order, rotated like the log file.
 ///
 /// Policy hands events over without waiting; a writer task encodes and appends them off the
 /// cooperative pool (on NIO's blocking thread pool), so a slow disk never holds up a login. The
@@ -12,21 +12,14 @@ import Synchronization
 final class AuthEventLog: AuthEventSink {
     private let continuation: AsyncStream<AuthEvent>.Continuation
     private let stream: AsyncStream<AuthEvent>
-    private let handle: FileHandle
-    let path: String
+    let file: RotatingFile
+    var path: String { file.path }
     private let lost = Atomic<Int>(0)
 
     static let queueLimit = 100_000
 
-    init(path: String) throws {
-        if !FileManager.default.fileExists(atPath: path) {
-            guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o640]) else {
-                throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
-            }
-        }
-        handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-        try handle.seekToEnd()
-        self.path = path
+    init(path: String, limits: RotatingFile.Limits?) throws {
+        file = try RotatingFile(path: path, limits: limits)
         (stream, continuation) = AsyncStream.makeStream(of: AuthEvent.self, bufferingPolicy: .bufferingOldest(Self.queueLimit))
     }
 
@@ -42,15 +35,15 @@ final class AuthEventLog: AuthEventSink {
             line.append(UInt8(ascii: "\n"))
             await write(&line)
         }
-        try? handle.close()
+        file.close()
     }
 
     private func write(_ batch: inout [UInt8]) async {
         guard !batch.isEmpty else { return }
         let data = Data(batch)
         batch.removeAll(keepingCapacity: true)
-        let handle = self.handle
-        try? await NIOThreadPool.singleton.runIfActive { handle.write(data) }
+        let file = self.file
+        try? await NIOThreadPool.singleton.runIfActive { file.write(data) }
     }
 
     /// Events that did not fit in the queue since the start.

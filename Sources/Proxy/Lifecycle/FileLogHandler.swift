@@ -5,25 +5,17 @@ import Synchronization
 /// `[main] log_file`: log lines appended to a file, in the format swift-log's stream handler
 /// writes to a terminal, one `write` per line so that lines never interleave.
 struct FileLogHandler: LogHandler {
-    /// One open file shared by every logger of the process.
+    /// One open file shared by every logger of the process, rotated by size.
     final class Output: Sendable {
-        private let handle: Mutex<FileHandle>
-        let path: String
+        let file: RotatingFile
+        var path: String { file.path }
 
-        init(path: String) throws {
-            if !FileManager.default.fileExists(atPath: path) {
-                guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o640]) else {
-                    throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
-                }
-            }
-            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-            try handle.seekToEnd()
-            self.handle = Mutex(handle)
-            self.path = path
+        init(path: String, limits: RotatingFile.Limits?) throws {
+            file = try RotatingFile(path: path, limits: limits)
         }
 
         func write(_ line: String) {
-            handle.withLock { $0.write(Data(line.utf8)) }
+            file.write(Data(line.utf8))
         }
     }
 

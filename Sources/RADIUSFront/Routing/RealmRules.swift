@@ -44,6 +44,20 @@ public struct RealmRules: Sendable, Hashable {
         return mine == other
     }
 
+    /// True when these conditions hold for every request `other`'s hold for: each of them is one
+    /// of `other`'s or follows from one (a suffix that ends `other`'s suffix, a prefix that begins
+    /// its prefix; compared as ``match(_:_:)`` compares names).
+    public func holds(whenever other: RealmRules) -> Bool {
+        if let suffix = usernameSuffix {
+            guard let theirs = other.usernameSuffix, theirs.lowercased().hasSuffix(suffix.lowercased()) else { return false }
+        }
+        if let prefix = usernamePrefix {
+            guard let theirs = other.usernamePrefix, theirs.lowercased().hasPrefix(prefix.lowercased()) else { return false }
+        }
+        if let nasIdentifier, other.nasIdentifier != nasIdentifier { return false }
+        return attributes.allSatisfy(other.attributes.contains)
+    }
+
     /// The identity the section works with when every condition holds, nil otherwise.
     public func match(_ identity: LoginIdentity, _ packet: RADIUSPacket) -> LoginIdentity? {
         var remainder = Substring(identity.raw)

@@ -75,6 +75,11 @@ public struct SectionRouter: Sendable {
             case clientSettings(firstEntry: Int, secondEntry: Int)
             /// Same rules and a client network in common: for those clients the later section could never be chosen.
             case indistinguishable(firstEntry: Int, secondEntry: Int)
+            /// The section at `shadowed` (one of the pair) is never chosen for any of its clients:
+            /// the other is a candidate for each of them, wins over it there, and takes every login
+            /// it would (its rules are implied by the shadowed one's: `@example.com` before
+            /// `@staff.example.com`).
+            case shadowed(Int)
         }
 
         public var first: Int
@@ -99,10 +104,42 @@ public struct SectionRouter: Sendable {
         var found: [Conflict] = []
         for first in sections.indices {
             for second in sections.indices where second > first {
-                if let conflict = conflict(sections, first, second) { found.append(conflict) }
+                if let conflict = conflict(sections, first, second) {
+                    found.append(conflict)
+                } else if shadows(sections, first, over: second) {
+                    found.append(Conflict(first: first, second: second, kind: .shadowed(second)))
+                } else if shadows(sections, second, over: first) {
+                    found.append(Conflict(first: first, second: second, kind: .shadowed(first)))
+                }
             }
         }
         return found
+    }
+
+    /// True when section `winner` takes every login section `loser` would take: for each client
+    /// address of `loser`, `winner` is a candidate that wins a tie with it (a more specific
+    /// network, or as specific with more rules, or as many rules and earlier in the file), and its
+    /// rules hold whenever `loser`'s do. Addresses are tested where some network begins or ends,
+    /// as in ``conflict(_:_:_:)``.
+    private static func shadows(_ sections: [Listing], _ winner: Int, over loser: Int) -> Bool {
+        let a = sections[winner]
+        let b = sections[loser]
+        guard a.rules.holds(whenever: b.rules) else { return false }
+        var points: [IPAddress] = []
+        for client in a.clients + b.clients {
+            points.append(client.network.first)
+            if client.network.last.value < client.network.last.maximum { points.append(client.network.last.next) }
+        }
+        var tested = false
+        for point in points {
+            guard let j = entry(b, for: point) else { continue }
+            guard let i = entry(a, for: point) else { return false }
+            let (spanA, spanB) = (a.clients[i].network.span, b.clients[j].network.span)
+            let winsTie = a.rules.count > b.rules.count || (a.rules.count == b.rules.count && winner < loser)
+            guard spanA < spanB || (spanA == spanB && winsTie) else { return false }
+            tested = true
+        }
+        return tested
     }
 
     private static func conflict(_ sections: [Listing], _ first: Int, _ second: Int) -> Conflict? {

@@ -1,4 +1,5 @@
 import Logging
+import Policy
 import NIOCore
 import NIOPosix
 import RADIUSWire
@@ -15,6 +16,7 @@ public final class RADIUSListener: Sendable {
     private let channel: NIOAsyncChannel<Datagram, Datagram>
     private let gate: Mutex<RADIUSRequestGate>
     private let drops = Mutex(DropLog())
+    private let metrics: RADIUSListenerMetrics
     private let processor: RADIUSLoginProcessor
     private let logger: Logger
 
@@ -30,6 +32,7 @@ public final class RADIUSListener: Sendable {
         self.processor = processor
         self.logger = logger
         self.localAddress = localAddress
+        self.metrics = RADIUSListenerMetrics(listener: "\(localAddress.ipAddress ?? "?"):\(localAddress.port ?? 0)")
     }
 
     /// The receive buffer asked of the kernel (capped by `net.core.rmem_max`): room for about
@@ -39,7 +42,8 @@ public final class RADIUSListener: Sendable {
     /// Binds the socket. `host` is an IPv4 or IPv6 address (`interface` of the sections).
     public static func bind(
         host: String, port: Int, sections: [RADIUSServerSection], limits: RADIUSRequestGate.Limits = .init(),
-        challenges: ChallengeStates = ChallengeStates(), logger: Logger = Logger(label: "twofold.radius"),
+        challenges: ChallengeStates = ChallengeStates(), events: any AuthEventSink = DiscardingAuthEventSink(),
+        logger: Logger = Logger(label: "twofold.radius"),
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> RADIUSListener {
         let channel = try await DatagramBootstrap(group: group)
@@ -65,7 +69,7 @@ public final class RADIUSListener: Sendable {
         }
         return RADIUSListener(
             channel: channel, gate: RADIUSRequestGate(sections: sections, limits: limits),
-            processor: RADIUSLoginProcessor(sections: sections, challenges: challenges), logger: logger, localAddress: address)
+            processor: RADIUSLoginProcessor(sections: sections, challenges: challenges, events: events), logger: logger, localAddress: address)
     }
 
     /// Serves until the socket is closed (``close()``), then waits for the logins in progress.
@@ -91,17 +95,23 @@ public final class RADIUSListener: Sendable {
             return nil
         }
         let bytes = Array(datagram.data.readableBytesView)
-        let action = gate.withLock { $0.receive(bytes, from: source, port: port, now: .now) }
+        let (action, inFlight) = gate.withLock { gate in (gate.receive(bytes, from: source, port: port, now: .now), gate.loginsInFlight) }
         switch action {
         case .drop(let reason):
+            metrics.drop(reason.kind)
             if let line = drops.withLock({ $0.record(reason, now: .now) }) {
                 logger.warning("\(line)", metadata: ["listener": "\(localAddress)"])
             }
             return nil
-        case .resend(let reply), .reply(let reply):
+        case .resend(let reply):
+            metrics.resent.increment()
+            try? await outbound.write(Datagram(remoteAddress: datagram.remoteAddress, data: ByteBuffer(bytes: reply)))
+            return nil
+        case .reply(let reply):
             try? await outbound.write(Datagram(remoteAddress: datagram.remoteAddress, data: ByteBuffer(bytes: reply)))
             return nil
         case .login(let login):
+            metrics.inFlight.record(inFlight)
             return login
         }
     }
@@ -118,7 +128,11 @@ public final class RADIUSListener: Sendable {
         // Sent before the login counts as complete: a graceful stop closes the socket once no login
         // is in flight, and must not close it under a reply not yet written.
         try? await outbound.write(Datagram(remoteAddress: remote, data: ByteBuffer(bytes: outcome.reply)))
-        gate.withLock { $0.complete(login.key, reply: outcome.reply, now: .now) }
+        let inFlight = gate.withLock { gate in
+            gate.complete(login.key, reply: outcome.reply, now: .now)
+            return gate.loginsInFlight
+        }
+        metrics.inFlight.record(inFlight)
     }
 
     /// Datagrams dropped so far, by kind.

@@ -14,6 +14,9 @@ public final class RADIUSLoginProcessor: Sendable {
     /// Keys the password digests of ``PendingLogins``; never leaves the process.
     private let passwordDigestKey = SymmetricKey(size: .bits256)
     private let clock: @Sendable () -> ContinuousClock.Instant
+    /// Where a login that no section takes is recorded; a section's own logins go through its engine.
+    private let events: any AuthEventSink
+    private let hostname: String
 
     /// A login waiting on an identical one: resumed with its decision, or nil when that decision
     /// cannot be shared (a challenge: its State is single use) and the login must go on alone.
@@ -21,9 +24,12 @@ public final class RADIUSLoginProcessor: Sendable {
 
     public init(
         sections: [RADIUSServerSection], challenges: ChallengeStates = ChallengeStates(),
+        events: any AuthEventSink = DiscardingAuthEventSink(), hostname: String = ProcessInfo.processInfo.hostName,
         clock: @escaping @Sendable () -> ContinuousClock.Instant = { .now }
     ) {
         self.sections = sections
+        self.events = events
+        self.hostname = hostname
         self.router = SectionRouter(sections)
         self.challenges = Mutex(challenges)
         self.clock = clock
@@ -58,7 +64,15 @@ public final class RADIUSLoginProcessor: Sendable {
         case .section(let index, let routed):
             (sectionIndex, identity) = (index, routed)
         case .noRealm(let candidates):
-            // Never handed to a section whose rules did not hold.
+            // Never handed to a section whose rules did not hold. The auth event names the
+            // candidates, since no section (and no integration key) took the login.
+            events.record(
+                AuthEvent(
+                    timestamp: Date().timeIntervalSince1970, message: "no realm matched", username: parsed.raw, stage: .primary,
+                    status: .reject, clientIP: candidates.first.flatMap { name in
+                        sections.first { $0.name == name }.flatMap { Self.clientAddress(packet, attribute: $0.clientIPAttribute) }
+                    },
+                    serverSection: candidates.joined(separator: ","), serverSectionIntegrationKey: "", factor: nil, hostname: hostname))
             return refuse(
                 login, "no realm matched '\(parsed.raw)' (the match_* rules of \(candidates.map { "[\($0)]" }.joined(separator: ", ")) did not hold)",
                 message: "Access denied: no realm matched this login")

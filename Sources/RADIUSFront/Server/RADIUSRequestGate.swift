@@ -20,7 +20,7 @@ public struct RADIUSRequestGate: Sendable {
     }
 
     public struct DropReason: Hashable, Sendable, CustomStringConvertible {
-        public enum Kind: String, Hashable, Sendable {
+        public enum Kind: String, Hashable, Sendable, CaseIterable {
             case unknownClient = "unknown client"
             case malformed = "malformed packet"
             case notARequest = "not a request this server takes"
@@ -30,6 +30,21 @@ public struct RADIUSRequestGate: Sendable {
             case inFlight = "retransmit of a request in progress"
             case busy = "too many requests in progress"
             case shuttingDown = "shutting down"
+
+            /// The kind as a metric label: `unknown_client`, `message_authenticator_missing`, ...
+            public var label: String {
+                switch self {
+                case .unknownClient: "unknown_client"
+                case .malformed: "malformed"
+                case .notARequest: "not_a_request"
+                case .missingMessageAuthenticator: "message_authenticator_missing"
+                case .invalidMessageAuthenticator: "message_authenticator_wrong"
+                case .proxyStateWithoutMessageAuthenticator: "proxy_state_without_message_authenticator"
+                case .inFlight: "retransmit_in_progress"
+                case .busy: "busy"
+                case .shuttingDown: "shutting_down"
+                }
+            }
         }
 
         public var kind: Kind

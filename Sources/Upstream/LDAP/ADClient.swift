@@ -123,6 +123,23 @@ public final class ADClient: PrimaryAuthenticator {
         return .unavailable(diagnostic: "[\(name)] no directory server could check '\(username)': " + failures.joined(separator: "; "))
     }
 
+    /// A new, unbound connection to the first host that answers (`host`, then `host_2`, ...), with
+    /// the section's TLS: for `[ldap_server_auto]`, which relays one client's operations on a
+    /// connection of its own. The caller closes it.
+    ///
+    /// - Parameter timeout: the deadline of each step and operation; the section's `timeout` when nil.
+    public func openRelayConnection(timeout: Duration? = nil) async throws(LDAPClientError) -> LDAPClientConnection {
+        var failures: [String] = []
+        for endpoint in configuration.endpoints {
+            do throws(LDAPClientError) {
+                return try await connector.connect(to: endpoint, timeout: timeout)
+            } catch {
+                failures.append(error.diagnostic)
+            }
+        }
+        throw LDAPClientError(.connectFailed, diagnostic: "[\(name)] no directory server answered: " + failures.joined(separator: "; "))
+    }
+
     // MARK: - One host
 
     private enum HostOutcome {
@@ -385,9 +402,9 @@ private final class Connector: Sendable {
         return connection
     }
 
-    func connect(to endpoint: ADClientConfiguration.Endpoint) async throws(LDAPClientError) -> LDAPClientConnection {
+    func connect(to endpoint: ADClientConfiguration.Endpoint, timeout: Duration? = nil) async throws(LDAPClientError) -> LDAPClientConnection {
         connectionsOpened.add(1, ordering: .relaxed)
         return try await LDAPClientConnection.connect(
-            to: endpoint, security: security, timeout: configuration.timeout, group: group)
+            to: endpoint, security: security, timeout: timeout ?? configuration.timeout, group: group)
     }
 }

@@ -156,8 +156,7 @@ struct SearchTests {
 
     @Test func deeplyNestedBERFilterIsATypedError() throws {
         // 10,000 nested `and` sets around one present filter, in a 1 MiB-allowed PDU.
-        var filter = octets("cn", tag: 0x87)
-        for _ in 0..<10_000 { filter = tlv(0xa0, filter) }
+        let filter = nested(0xa0, depth: 10_000, around: octets("cn", tag: 0x87))
         var body = tlv(0x02, [1]) + tlv(0x63, octets("") + tlv(0x0a, [2]) + tlv(0x0a, [0]) + tlv(0x02, [0])
             + tlv(0x02, [0]) + tlv(0x01, [0]) + filter + tlv(0x30, []))
         let pdu = tlv(0x30, body)

@@ -23,12 +23,20 @@ import Testing
         return section
     }
 
-    static func process(_ sections: [RADIUSServerSection], _ user: String) async throws -> (RADIUSPacket, RADIUSLoginProcessor.Outcome) {
+    /// Collects the auth events of logins no section took.
+    final class Events: AuthEventSink {
+        let recorded = Mutex<[AuthEvent]>([])
+        func record(_ event: AuthEvent) { recorded.withLock { $0.append(event) } }
+    }
+
+    static func process(
+        _ sections: [RADIUSServerSection], _ user: String, events: Events = Events()
+    ) async throws -> (RADIUSPacket, RADIUSLoginProcessor.Outcome) {
         var gate = RADIUSRequestGate(sections: sections)
         guard case .login(let login) = gate.receive(
             Fixtures.accessRequest(user, "secret,123456"), from: IPAddress("192.0.2.10")!, port: 1812, now: .now)
         else { throw LoginProcessorTests.GateRefused() }
-        let outcome = await RADIUSLoginProcessor(sections: sections).process(login)
+        let outcome = await RADIUSLoginProcessor(sections: sections, events: events, hostname: "proxy-1").process(login)
         return (try RADIUSPacket(decoding: outcome.reply), outcome)
     }
 
@@ -57,12 +65,19 @@ import Testing
             Self.section("staff", staff, RealmRules(usernameSuffix: "@staff.example.com")),
             Self.section("contractors", contractors, RealmRules(usernamePrefix: "CONTRACTORS\\")),
         ]
-        let (reply, outcome) = try await Self.process(sections, user)
+        let events = Events()
+        let (reply, outcome) = try await Self.process(sections, user, events: events)
         #expect(reply.code == .accessReject)
         #expect(reply[.replyMessage]?.text == "Access denied: no realm matched this login")
         #expect(reply.attributes.first?.type == .messageAuthenticator)
         #expect(outcome.refusal?.hasPrefix("no realm matched") == true)
         #expect(outcome.section == nil)
         #expect(staff.asked.withLock { $0 }.isEmpty && contractors.asked.withLock { $0 }.isEmpty)
+        // One auth event, naming the candidates: an administrator's SIEM sees the refusal too.
+        let recorded = events.recorded.withLock { $0 }
+        #expect(recorded.count == 1)
+        #expect(recorded.first.map { [$0.message, $0.username, $0.serverSection, $0.serverSectionIntegrationKey, $0.hostname] }
+            == ["no realm matched", user, "staff,contractors", "", "proxy-1"])
+        #expect(recorded.first?.status == .reject && recorded.first?.stage == .primary)
     }
 }

@@ -194,4 +194,47 @@ import Testing
             Self.listing([("192.0.2.10", "secret-a")], rules), Self.listing([("192.0.2.10", "secret-a")], RealmRules(usernameSuffix: "@other")),
         ]).isEmpty)
     }
+
+    @Test func aSectionAnotherAlwaysTakesFirstIsAConflict() {
+        let device = "192.0.2.10"
+        func conflicts(_ sections: [SectionRouter.Listing]) -> [SectionRouter.Conflict.Kind] { SectionRouter.conflicts(sections).map(\.kind) }
+        // example.com first takes every @staff.example.com login on a tie of one rule each.
+        #expect(conflicts([
+            Self.listing([(device, "s")], RealmRules(usernameSuffix: "Example.com")), Self.listing([(device, "s")], RealmRules(usernameSuffix: "@staff.example.com")),
+        ]) == [.shadowed(1)])
+        // The other order is the way to write it.
+        #expect(conflicts([
+            Self.listing([(device, "s")], RealmRules(usernameSuffix: "@staff.example.com")), Self.listing([(device, "s")], RealmRules(usernameSuffix: "example.com")),
+        ]).isEmpty)
+        // `@example.com` is no end of `alice@staff.example.com`: both are reachable.
+        #expect(conflicts([
+            Self.listing([(device, "s")], RealmRules(usernameSuffix: "@example.com")), Self.listing([(device, "s")], RealmRules(usernameSuffix: "@staff.example.com")),
+        ]).isEmpty)
+        // A later section with more rules, or a more specific network, wins its logins back.
+        #expect(conflicts([
+            Self.listing([(device, "s")], RealmRules(nasIdentifier: "vpn")),
+            Self.listing([(device, "s")], RealmRules(usernameSuffix: "@staff", nasIdentifier: "vpn")),
+        ]).isEmpty)
+        #expect(conflicts([
+            Self.listing([("192.0.2.0/24", "s")], RealmRules(usernameSuffix: "example.com")),
+            Self.listing([(device, "s")], RealmRules(usernameSuffix: "@staff.example.com")),
+        ]).isEmpty)
+        // A device-specific section before a network-wide one: the rest of the network still reaches the second.
+        #expect(conflicts([Self.listing([(device, "s")]), Self.listing([("192.0.2.0/24", "s")])]).isEmpty)
+        // The network-wide one is preferred only where it is more specific: a later /32 section
+        // without rules under an earlier one with the same /32 is shadowed.
+        #expect(conflicts([
+            Self.listing([(device, "s")], RealmRules(usernamePrefix: "CORP")), Self.listing([(device, "s")], RealmRules(usernamePrefix: "corp\\")),
+        ]) == [.shadowed(1)])
+        // A later section may shadow an earlier one with more specific networks covering all of its own.
+        let calledStation = try! AttributeRule(parsing: "Called-Station-Id=a")
+        #expect(conflicts([
+            Self.listing([("192.0.2.0/24", "s")], RealmRules(nasIdentifier: "vpn", attributes: [calledStation])),
+            Self.listing([("192.0.2.0/25", "s"), ("192.0.2.128/25", "s")], RealmRules(attributes: [calledStation])),
+        ]) == [.shadowed(0)])
+        #expect(conflicts([
+            Self.listing([("192.0.2.0/24", "s")], RealmRules(nasIdentifier: "vpn", attributes: [calledStation])),
+            Self.listing([("192.0.2.0/25", "s")], RealmRules(attributes: [calledStation])),
+        ]).isEmpty, "the upper half of the /24 still reaches the first")
+    }
 }

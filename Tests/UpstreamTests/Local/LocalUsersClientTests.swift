@@ -144,12 +144,11 @@ import Testing
                 return await group.reduce(into: []) { $0.append($1) }
             }
             try await Wait.until("the checks are admitted", timeout: .seconds(30)) { pool.pendingCount == logins }
-            let clock = ContinuousClock()
-            let start = clock.now
+            // Hashing on the cooperative pool would hold its threads until every check is done, so
+            // the sleeps could only resume after the last one: they resume while checks remain.
+            // (No time bound: on a loaded machine both the sleeps and the hashing stretch.)
             for _ in 0..<50 { try await Task.sleep(for: .milliseconds(1)) }
-            let elapsed = clock.now - start
             #expect(pool.pendingCount > 0, "the checks were still running while the sleeps resumed")
-            #expect(elapsed < .seconds(2), "50 short sleeps took \(elapsed) while hashing")
             #expect(await outcomes == Array(repeating: "accepted", count: logins))
         }
     }

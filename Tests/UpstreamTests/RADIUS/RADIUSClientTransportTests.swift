@@ -178,11 +178,13 @@ import Testing
             #expect(later.bytes == earlier.bytes)
             #expect(later.sourcePort == earlier.sourcePort)
         }
-        // The third host got that same packet once, and answered it.
-        #expect(server.datagrams == [first.bytes])
+        // The third host got that same packet, and answered it: once, or again when its answer
+        // took longer than retry_wait (a loaded machine), and every retransmission is counted.
+        let received = server.datagrams
+        #expect(!received.isEmpty && received.allSatisfy { $0 == first.bytes })
         let statistics = client.statistics
         #expect(statistics.requests == 1)
-        #expect(statistics.retransmissions == 4)
+        #expect(statistics.retransmissions == 4 + received.count - 1)
         #expect(statistics.failovers == 2)
         #expect(statistics.replies == 1)
     }

@@ -145,6 +145,18 @@ public final class LDAPClientConnection: Sendable {
         return outcome
     }
 
+    /// Relays one request of a proxied client as it came (with its controls) and returns every
+    /// response to it, the final one last. Referrals and references come back as they are: the
+    /// client decides, and nothing here follows them.
+    public func relay(
+        _ op: LDAPMessage.ProtocolOp, controls: [LDAPControl], limits: LDAPRelayLimits = LDAPRelayLimits()
+    ) async throws(LDAPClientError) -> [LDAPMessage] {
+        guard case .relayed(let responses) = try await execute(.relay(op, controls: controls, limits: limits)) else {
+            throw .protocolViolation(endpoint.description, "unexpected answer to a relayed \(op.kind)")
+        }
+        return responses
+    }
+
     /// Sends an UnbindRequest when the connection is still open, then closes it.
     public func close() async {
         if channel.isActive {

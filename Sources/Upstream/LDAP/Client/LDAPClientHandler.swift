@@ -109,7 +109,7 @@ final class LDAPClientHandler: ChannelDuplexHandler {
                 run(stateMachine.decodingFailed("undecodable response: \(error)"), context: context)
                 return
             }
-            run(stateMachine.received(message), context: context)
+            run(stateMachine.received(message, size: frame.readableBytes), context: context)
         }
     }
 

@@ -12,6 +12,9 @@ public enum LDAPClientOperation: Sendable, CustomStringConvertible {
     case startTLS
     /// UnbindRequest (RFC 4511 §4.3): no response; the connection is closed after it.
     case unbind
+    /// Any other request of a proxied client (`[ldap_server_auto]`), sent as it came with its
+    /// controls; every response to it is collected until the final one, within `limits`.
+    case relay(LDAPMessage.ProtocolOp, controls: [LDAPControl], limits: LDAPRelayLimits)
 
     /// The step's name in diagnostics.
     public var description: String {
@@ -20,7 +23,23 @@ public enum LDAPClientOperation: Sendable, CustomStringConvertible {
         case .search(let request, _): return "search under \(request.baseObject) for \(request.filter)"
         case .startTLS: return "StartTLS"
         case .unbind: return "unbind"
+        case .relay(let op, _, _): return "relayed \(op.kind)"
         }
+    }
+}
+
+/// How much of the answer to one relayed request is kept. SearchResultEntry, SearchResultReference
+/// and IntermediateResponse messages beyond either bound are dropped and the search's result
+/// becomes sizeLimitExceeded, so a directory that ignores the client's size limit cannot make the
+/// proxy buffer a whole directory.
+public struct LDAPRelayLimits: Sendable, Hashable {
+    public var maximumResponses: Int
+    /// The encoded size of the kept responses, summed.
+    public var maximumBytes: Int
+
+    public init(maximumResponses: Int = 10_000, maximumBytes: Int = 16 << 20) {
+        self.maximumResponses = maximumResponses
+        self.maximumBytes = maximumBytes
     }
 }
 
@@ -45,6 +64,9 @@ public enum LDAPClientResponse: Sendable, Hashable {
     case startedTLS
     /// The UnbindRequest was written.
     case unbound
+    /// The responses to a relayed request, in the order they came, the final one last (their
+    /// messageIDs are this connection's; the caller answers under its own).
+    case relayed([LDAPMessage])
 }
 
 /// The client side of one LDAP connection, without I/O: message IDs, which request each response
@@ -61,12 +83,15 @@ struct LDAPClientStateMachine {
         case startTLS
         /// StartTLS was accepted; waiting for the handshake to complete.
         case startTLSHandshake
+        /// A relayed request: the responses so far, and which kind ends it.
+        case relay(RelayCollector)
 
         var step: String {
             switch self {
             case .bind: return "bind"
             case .search: return "search"
             case .startTLS, .startTLSHandshake: return "StartTLS"
+            case .relay(let collector): return "relayed \(collector.request)"
             }
         }
     }
@@ -80,6 +105,24 @@ struct LDAPClientStateMachine {
 
         /// Referral URIs kept for diagnostics; the rest are counted only.
         static let maximumReferenceURIs = 4
+    }
+
+    private struct RelayCollector {
+        var request: LDAPOperationKind
+        var limits: LDAPRelayLimits
+        var responses: [LDAPMessage] = []
+        var keptBytes = 0
+        /// Some responses were dropped for `limits`.
+        var truncated = false
+
+        /// Whether `op` may come before the final response of `request`.
+        func isIntermediate(_ op: LDAPMessage.ProtocolOp) -> Bool {
+            switch op {
+            case .searchResultEntry, .searchResultReference: return request == .searchRequest
+            case .intermediateResponse: return true
+            default: return false
+            }
+        }
     }
 
     private enum TLSState {
@@ -181,6 +224,12 @@ struct LDAPClientStateMachine {
             }
             pending[messageID] = .startTLS
             return (messageID, .write(LDAPMessage(messageID: messageID, protocolOp: .extendedRequest(.startTLS)), expectsResponse: true))
+        case .relay(let op, let controls, let limits):
+            guard op.kind.responseKind != nil else {
+                return (0, .failOperation(.protocolViolation(endpoint, "\(op.kind) cannot be relayed")))
+            }
+            pending[messageID] = .relay(RelayCollector(request: op.kind, limits: limits))
+            return (messageID, .write(LDAPMessage(messageID: messageID, protocolOp: op, controls: controls), expectsResponse: true))
         case .unbind:
             // Nothing may follow an unbind; operations still pending are failed when the channel
             // closes (`channelInactive`), so none waits for an answer that cannot come.
@@ -189,8 +238,8 @@ struct LDAPClientStateMachine {
         }
     }
 
-    /// A decoded message arrived.
-    mutating func received(_ message: LDAPMessage) -> Action {
+    /// A decoded message arrived; `size` is its encoded size (for the limits of relayed requests).
+    mutating func received(_ message: LDAPMessage, size: Int = 0) -> Action {
         switch state {
         case .closed:
             return .none
@@ -247,11 +296,33 @@ struct LDAPClientStateMachine {
             tls = .handshaking
             return .insertTLSHandler(messageID: message.messageID)
 
+        case (.relay(var collector), let op) where collector.isIntermediate(op):
+            if !collector.truncated, collector.responses.count < collector.limits.maximumResponses,
+                collector.keptBytes + size <= collector.limits.maximumBytes
+            {
+                collector.responses.append(message)
+                collector.keptBytes += size
+            } else {
+                collector.truncated = true
+            }
+            pending[message.messageID] = .relay(collector)
+            return .none
+
+        case (.relay(let collector), let op) where op.kind == collector.request.responseKind:
+            pending[message.messageID] = nil
+            var final = message
+            if collector.truncated, case .searchResultDone(var result) = op, result.resultCode == .success {
+                result.resultCode = .sizeLimitExceeded
+                result.diagnosticMessage = "the proxy relays at most \(collector.limits.maximumResponses) entries and references (\(collector.limits.maximumBytes) bytes) per search"
+                final.protocolOp = .searchResultDone(result)
+            }
+            return .succeed(messageID: message.messageID, .relayed(collector.responses + [final]))
+
         case (.startTLSHandshake, _):
             // RFC 4511 §4.14.2: nothing may follow the StartTLS response before TLS is established.
             return fail(.protocolViolation(endpoint, "\(message.protocolOp.kind) in the clear after the StartTLS response"))
 
-        case (.bind, _), (.search, _), (.startTLS, _):
+        case (.bind, _), (.search, _), (.startTLS, _), (.relay, _):
             return fail(.protocolViolation(
                 endpoint, "\(message.protocolOp.kind) for messageID \(message.messageID), which waits for a \(waiting.step) response"))
         }
