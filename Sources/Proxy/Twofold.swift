@@ -12,7 +12,9 @@ struct Twofold: AsyncParsableCommand {
             for a second factor and answers the device.
             """,
         version: TwofoldVersion.current,
-        subcommands: [RunCommand.self, CheckCommand.self, Demo.self, DuoSimCommand.self, HashPasswordCommand.self, BenchCommand.self]
+        subcommands: [
+            RunCommand.self, CheckCommand.self, Demo.self, DuoSimCommand.self, HashPasswordCommand.self, BenchCommand.self, ExperimentCommand.self,
+        ]
     )
 }
 

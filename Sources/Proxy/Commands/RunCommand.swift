@@ -285,8 +285,11 @@ final class RunningProxy: Sendable {
         _ proxy: TwofoldConfiguration, events: AuthEventLog?, logger: Logger, duoClients: inout [DuoClient]
     ) throws -> PolicyEngine {
         let duo: DuoClient
+        // The section names whose circuit breaker a log line is about (sections share api_host).
+        var duoLogger = logger
+        duoLogger[metadataKey: "section"] = "\(policy.name)"
         do {
-            duo = try DuoClient(configuration: configuration, logger: logger)
+            duo = try DuoClient(configuration: configuration, logger: duoLogger)
         } catch {
             throw StartError(description: "\(proxy.path):\(line): [\(policy.name)] Duo client: \(error)")
         }
