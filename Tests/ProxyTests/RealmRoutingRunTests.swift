@@ -74,10 +74,10 @@ import Testing
             + RunCommandTests.adClient(directory)
             + section(
                 "radius_server_auto", Self.staff,
-                "client=local_client\nmatch_username_suffix=@staff.example.com\nstrip_realm=true\nfailmode=safe\napi_timeout=2")
+                "client=local_client\nmatch_username_suffix=@staff.example.com\nstrip_realm=true\nfailmode=safe")
             + section(
                 "radius_server_auto2", Self.contractors,
-                "client=ad_client\nmatch_username_suffix=@contractors.example.com\nstrip_realm=true\nfailmode=secure\napi_timeout=2")
+                "client=ad_client\nmatch_username_suffix=@contractors.example.com\nstrip_realm=true\nfailmode=secure")
             + section("radius_server_auto3", Self.vendors, "client=radius_client\nmatch_username_prefix=VENDORS\\\nstrip_realm=true")
             + section("radius_server_duo_only", Self.partners, "match_nas_identifier=vpn-partners")
         let path = folder.appendingPathComponent("authproxy.cfg").path

@@ -504,6 +504,44 @@ import Glibc
         await running.sim.stop()
     }
 
+    /// A SIGTERM while the proxy starts is not lost: the signals are watched before anything
+    /// else (a SIGTERM between "listening" and the handler used to be ignored, and the process ran
+    /// on until SIGKILL), and the stop is graceful once the start is done.
+    @Test(.timeLimit(.minutes(2)))
+    func aSigtermDuringTheStartIsKept() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("twofold-signals-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("authproxy.cfg").path
+        try """
+            [radius_server_duo_only]
+            ikey=\(Self.ikey)
+            skey=\(Self.skey)
+            api_host=127.0.0.1
+            radius_ip_1=127.0.0.1
+            radius_secret_1=\(Self.secret)
+            interface=127.0.0.1
+            port=\(try FreePort.udp())
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        // The moment the log says it listens: the end of the start.
+        let listening = try PeerProcess(Self.twofold, ["run", "--config", path])
+        try await Wait.until("twofold says it listens", timeout: .seconds(20)) {
+            guard listening.isRunning else { throw PeerMissing(peer: "twofold run exited: \(listening.transcript)") }
+            return listening.standardError.contains("listening for RADIUS on udp")
+        }
+        kill(listening.pid, SIGTERM)
+        #expect(try await listening.waitForExit(timeout: .seconds(30)) == 0, "\(listening.transcript)")
+        #expect(listening.standardError.contains("SIGTERM received"))
+        // At once after the exec: before main, the default action may still end the process (143);
+        // from main on, the stop is graceful (0). Never ignored.
+        for _ in 0..<5 {
+            let early = try PeerProcess(Self.twofold, ["run", "--config", path])
+            kill(early.pid, SIGTERM)
+            let status = try await early.waitForExit(timeout: .seconds(30))
+            #expect(status == 0 || status == 128 + SIGTERM, "\(early.transcript)")
+        }
+    }
+
     @Test(.enabled(if: Peers.shouldRun("radclient")), .timeLimit(.minutes(2)))
     func logFileGetsTheLogLines() async throws {
         let running = try await Self.start(extra: "", sections: "")

@@ -61,6 +61,8 @@ struct Demo: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // First: a SIGTERM while starting is kept for the graceful stop, not lost or fatal.
+        let termination = TerminationSignal()
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = .info
@@ -100,7 +102,7 @@ struct Demo: AsyncParsableCommand {
 
         print(instructions(duoPort: simulator.port, folder: folder))
         fflush(nil)
-        _ = await TerminationSignal.wait()
+        _ = await termination.wait()
         print("twofold demo: stopping")
         await proxy.shutdown(grace: .seconds(5))
         await simulator.stop()

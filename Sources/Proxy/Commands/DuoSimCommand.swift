@@ -92,6 +92,8 @@ struct DuoSimCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // First: a SIGTERM while starting is kept for the graceful stop, not lost or fatal.
+        let termination = TerminationSignal()
         var keys: [String: String] = [:]
         for value in integrations {
             let (ikey, skey) = try Self.integration(value)
@@ -146,7 +148,7 @@ struct DuoSimCommand: AsyncParsableCommand {
         }
         fflush(nil)  // all streams: `stdout` itself is not concurrency-safe in Swift 6
 
-        let signal = await TerminationSignal.wait()
+        let signal = await termination.wait()
         print("duo-sim: \(signal) received, stopping")
         for server in servers { await server.stop() }
         print("duo-sim: stopped")

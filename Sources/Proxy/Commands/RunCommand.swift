@@ -32,6 +32,9 @@ struct RunCommand: AsyncParsableCommand {
     var grace: Int = 30
 
     func run() async throws {
+        // First: a SIGTERM while starting is kept for the graceful stop, not lost or fatal.
+        let termination = TerminationSignal()
+        let reloadSignals = ReloadSignal.stream()
         let configuration: TwofoldConfiguration
         do {
             configuration = try TwofoldConfiguration.load(path: config)
@@ -78,13 +81,13 @@ struct RunCommand: AsyncParsableCommand {
         }
         metrics?.endpoint.readiness = .serving
         let reloads = Task {
-            for await _ in ReloadSignal.stream() {
+            for await _ in reloadSignals {
                 // logrotate moves the files away and sends SIGHUP: write to new ones.
                 fileOutput?.file.reopen()
                 proxy.reload(logger: logger)
             }
         }
-        let signal = await TerminationSignal.wait()
+        let signal = await termination.wait()
         reloads.cancel()
         logger.info("\(signal) received: refusing new logins, finishing the ones in progress", metadata: ["grace": "\(grace) s"])
         metrics?.endpoint.readiness = .stopping
