@@ -198,55 +198,24 @@ final class LDAPSessionHandler: ChannelDuplexHandler {
 
         case .authenticate(let messageID, let integration, let request):
             let engine = sections[integration].engine
-            let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
-            let eventLoop = context.eventLoop
-            let gate = self.gate
-            gate.withLockedValue { $0.bindStarted() }
-            Task {
-                let decision = await engine.authenticate(request)
-                eventLoop.execute {
-                    // Answered (written and flushed) before the count drops: a graceful stop
-                    // closes the connections once no bind is in flight.
-                    handler.value.decided(messageID: messageID, decision)
-                    gate.withLockedValue { $0.bindFinished() }
-                }
-            }
+            inFlight(context: context, { await engine.authenticate(request) }) { $0.decided(messageID: messageID, $1) }
 
         case .relay(let messageID, let realm, let message):
             let upstream = upstream(realm)
             let limits = autoSections[realm].relayLimits
-            let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
-            let eventLoop = context.eventLoop
-            let gate = self.gate
-            gate.withLockedValue { $0.bindStarted() }
-            Task {
-                let outcome: Result<[LDAPMessage], LDAPClientError>
+            inFlight(context: context, { () async -> Result<[LDAPMessage], LDAPClientError> in
                 do throws(LDAPClientError) {
-                    outcome = .success(try await upstream.relay(message, limits: limits))
+                    return .success(try await upstream.relay(message, limits: limits))
                 } catch {
-                    outcome = .failure(error)
+                    return .failure(error)
                 }
-                eventLoop.execute {
-                    handler.value.relayAnswered(messageID: messageID, outcome)
-                    gate.withLockedValue { $0.bindFinished() }
-                }
-            }
+            }) { $0.relayAnswered(messageID: messageID, $1) }
 
         case .authenticateOnDirectory(let messageID, let realm, let bindName, let request):
             let section = autoSections[realm]
             let primary = LDAPRelayedBindPrimary(name: section.directory.name, upstream: upstream(realm), bindName: bindName)
             let engine = section.engine.replacingPrimary(primary)
-            let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
-            let eventLoop = context.eventLoop
-            let gate = self.gate
-            gate.withLockedValue { $0.bindStarted() }
-            Task {
-                let decision = await engine.authenticate(request)
-                eventLoop.execute {
-                    handler.value.decided(messageID: messageID, decision)
-                    gate.withLockedValue { $0.bindFinished() }
-                }
-            }
+            inFlight(context: context, { await engine.authenticate(request) }) { $0.decided(messageID: messageID, $1) }
 
         case .sendAndCloseUpstream(let messages, let realm, let log):
             upstreams.removeValue(forKey: realm)?.close(final: true)
@@ -296,6 +265,27 @@ final class LDAPSessionHandler: ChannelDuplexHandler {
             run(stateMachine.relayFailed(messageID: messageID, diagnostic: error.diagnostic), context: context)
         }
         resume(context: context)
+    }
+
+    /// Runs `work` off the event loop as one operation in flight (a graceful stop waits for it),
+    /// then hands its result to `deliver` on the event loop. The answer is written and flushed
+    /// before the count drops: a graceful stop closes the connections once nothing is in flight.
+    private func inFlight<Outcome: Sendable>(
+        context: ChannelHandlerContext, _ work: @escaping @Sendable () async -> Outcome,
+        then deliver: @escaping (LDAPSessionHandler, Outcome) -> Void
+    ) {
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let delivery = NIOLoopBound(deliver, eventLoop: context.eventLoop)
+        let eventLoop = context.eventLoop
+        let gate = self.gate
+        gate.withLockedValue { $0.bindStarted() }
+        Task {
+            let outcome = await work()
+            eventLoop.execute {
+                delivery.value(handler.value, outcome)
+                gate.withLockedValue { $0.bindFinished() }
+            }
+        }
     }
 
     private func decided(messageID: Int32, _ decision: Decision) {
