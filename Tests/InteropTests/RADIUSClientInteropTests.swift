@@ -99,11 +99,14 @@ import Testing
         let listener = try await Self.startListener(corruptReply: true, captures: captures)
         defer { Task { await listener.stop() } }
         let result = try await PeerProcess.run(
-            try Peers.tool("radclient"), ["-x", "-r", "1", "-t", "2", "127.0.0.1:\(listener.port)", "auth", Self.secret],
+            try Peers.tool("radclient"), ["-x", "-r", "1", "-t", "10", "127.0.0.1:\(listener.port)", "auth", Self.secret],
             stdin: Data(#"User-Name = "alice", User-Password = "x""#.utf8))
         #expect(result.status != 0)
         #expect(!result.stdout.contains("Received Access-Accept"))
-        #expect(captures.withLock { $0.count } >= 1)
+        // It got our reply and refused it (not a timeout: radclient waits 10 s, a loaded machine
+        // answers well within that).
+        #expect(result.stderr.contains("invalid Response Authenticator"), "\(result.stdout)\n\(result.stderr)")
+        try await Wait.until("the listener saw the request", timeout: .seconds(30)) { captures.withLock { $0.count } >= 1 }
     }
 
     @Test(.enabled(if: Peers.shouldRunPython), .timeLimit(.minutes(1)))
