@@ -38,19 +38,17 @@ struct BenchRADIUSCommand: AsyncParsableCommand {
     var requireMessageAuthenticator = false
 
     func validate() throws {
-        guard let colon = server.lastIndex(of: ":"), Int(server[server.index(after: colon)...]) != nil else {
-            throw ValidationError("--server must be HOST:PORT, e.g. 127.0.0.1:1812")
+        guard HostAndPort(server) != nil else {
+            throw ValidationError("--server must be HOST:PORT, e.g. 127.0.0.1:1812 or [::1]:1812")
         }
     }
 
     func run() async throws {
-        let colon = server.lastIndex(of: ":")!
-        let host = String(server[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-        let port = Int(server[server.index(after: colon)...])!
+        let address = HostAndPort(server)!
         let configuration: RADIUSClientConfiguration
         do {
             configuration = try RADIUSClientConfiguration(
-                servers: [.init(host: host, port: port)], secret: RADIUSSharedSecret(secret), retries: 0,
+                servers: [.init(host: address.host, port: address.port)], secret: RADIUSSharedSecret(secret), retries: 0,
                 retryWait: .seconds(load.timeout), requireMessageAuthenticator: requireMessageAuthenticator)
         } catch {
             printToStandardError("twofold bench radius: \(error)")

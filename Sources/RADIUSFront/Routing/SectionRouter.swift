@@ -125,13 +125,8 @@ public struct SectionRouter: Sendable {
         let a = sections[winner]
         let b = sections[loser]
         guard a.rules.holds(whenever: b.rules) else { return false }
-        var points: [IPAddress] = []
-        for client in a.clients + b.clients {
-            points.append(client.network.first)
-            if client.network.last.value < client.network.last.maximum { points.append(client.network.last.next) }
-        }
         var tested = false
-        for point in points {
+        for point in boundaries(a, b) {
             guard let j = entry(b, for: point) else { continue }
             guard let i = entry(a, for: point) else { return false }
             let (spanA, spanB) = (a.clients[i].network.span, b.clients[j].network.span)
@@ -152,18 +147,24 @@ public struct SectionRouter: Sendable {
                 }
             }
         }
-        var points: [IPAddress] = []
-        for client in a.clients + b.clients {
-            points.append(client.network.first)
-            if client.network.last.value < client.network.last.maximum { points.append(client.network.last.next) }
-        }
-        for point in points {
+        for point in boundaries(a, b) {
             guard let i = entry(a, for: point), let j = entry(b, for: point) else { continue }
             if a.clients[i].secret != b.clients[j].secret || a.requireMessageAuthenticator != b.requireMessageAuthenticator {
                 return Conflict(first: first, second: second, kind: .clientSettings(firstEntry: i, secondEntry: j))
             }
         }
         return nil
+    }
+
+    /// The addresses where some network of either section begins or just ends: between two of
+    /// them, which entry each section uses for an address does not change.
+    private static func boundaries(_ a: Listing, _ b: Listing) -> [IPAddress] {
+        var points: [IPAddress] = []
+        for client in a.clients + b.clients {
+            points.append(client.network.first)
+            if client.network.last.value < client.network.last.maximum { points.append(client.network.last.next) }
+        }
+        return points
     }
 
     /// The entry of a section a client address uses: its smallest network; the first of equals.
