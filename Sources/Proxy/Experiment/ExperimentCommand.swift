@@ -17,8 +17,9 @@ struct FailmodeExperimentCommand: AsyncParsableCommand {
             Starts the proxy from the configuration with every section's Duo pointed at an in-process \
             simulator (users approve pushes at once), plays the scenario's phases (healthy, down, hang, \
             slow, 5xx, 4xx, malformed, flapping) on the simulator, and meanwhile sends logins at --rate \
-            per second to each RADIUS listener and each [ldap_server_duo_only] section (Juniper-style) \
-            for the scenario's users. Writes DIR/logins.csv, \
+            per second to each RADIUS listener, each [ldap_server_duo_only] section (Juniper-style) \
+            and each [ldap_server_auto] listener (service account bind, search, user bind) for the \
+            scenario's users. Writes DIR/logins.csv, \
             DIR/summary.json, DIR/report.svg, the proxy's log (DIR/twofold.log) and auth events \
             (DIR/authevents.log), and prints a table. Login limits (max_failed_primary_*, \
             max_pushes_per_user) are lifted for the run. The scenario format is in the README \

@@ -42,7 +42,6 @@ struct ExperimentRunner {
     /// How logins reach one target.
     enum Sender: Sendable {
         case radius(RADIUSClient)
-        /// Duo-only: the user's password is not checked by a primary; every login binds with `push`.
         case ldap(ExperimentLDAPLogin)
 
         /// The outcome, whether failmode decided it, and when it was decided.
@@ -58,16 +57,15 @@ struct ExperimentRunner {
                 case .unavailable: return (.timeout, false, decided)
                 }
             case .ldap(let login):
-                let (answer, decided) = await login.run(user: user.name)
+                let (answer, decided) = await login.run(user: user)
                 return (answer.0, answer.failmode, decided)
             }
         }
 
-        /// LDAP Duo-only sections have no primary: every login is one that should pass it.
         func expectPrimary(_ user: ExperimentUser) -> Bool {
             switch self {
             case .radius: user.expectPrimary
-            case .ldap: true
+            case .ldap(let login): login.expectPrimary(user)
             }
         }
     }
@@ -124,12 +122,12 @@ struct ExperimentRunner {
                     let client = try await RADIUSClient.start(name: "experiment", configuration: configuration, logger: quiet)
                     clients.append(client)
                     senders.append(.radius(client))
-                case .ldap(let integrationKey, let secretKey, let ldaps):
+                case .ldap(let flow, let ldaps):
                     senders.append(
                         .ldap(
                             ExperimentLDAPLogin(
                                 endpoint: .init(host: target.host, port: target.port), security: try ExperimentLDAPLogin.security(ldaps: ldaps),
-                                integrationKey: integrationKey, secretKey: secretKey, factor: "push", timeout: timeout)))
+                                flow: flow, timeout: timeout)))
                 }
             }
         } catch {

@@ -8,8 +8,8 @@ struct ExperimentTarget: Hashable, Sendable {
         /// PAP Access-Requests with the secret of the `radius_ip_N` that admits the experiment's
         /// loopback source address.
         case radius(secret: [UInt8])
-        /// Juniper-style logins to an `[ldap_server_duo_only]` section (LDAPS when it has a certificate).
-        case ldap(integrationKey: String, secretKey: String, ldaps: Bool)
+        /// Logins to an LDAP section the way a device makes them (LDAPS when it has a certificate).
+        case ldap(ExperimentLDAPLogin.Flow, ldaps: Bool)
     }
 
     /// The section's name, or the names of the RADIUS sections sharing the listener (`a+b`).
@@ -24,7 +24,7 @@ struct ExperimentTarget: Hashable, Sendable {
         let address = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
         switch kind {
         case .radius: return "udp \(address)"
-        case .ldap(_, _, let ldaps): return "\(ldaps ? "ldaps" : "ldap")://\(address)"
+        case .ldap(_, let ldaps): return "\(ldaps ? "ldaps" : "ldap")://\(address)"
         }
     }
 }
@@ -91,11 +91,12 @@ enum ExperimentSetup {
     }
 
     /// One target per RADIUS listener, in file order, with the secret that admits loopback; then
-    /// one per `[ldap_server_duo_only]` section (`[ldap_server_auto]` sections are not sent logins).
+    /// one per `[ldap_server_duo_only]` section, and one per `[ldap_server_auto]` listener and
+    /// `[ad_client]` (sections sharing both are one target, `a+b`: the proxy's realm rules choose).
     static func targets(_ configuration: TwofoldConfiguration) throws(ExperimentSetupError) -> [ExperimentTarget] {
-        guard !configuration.radiusServers.isEmpty || configuration.ldapServers.contains(where: { $0.auto == nil }) else {
+        guard !configuration.radiusServers.isEmpty || !configuration.ldapServers.isEmpty else {
             throw ExperimentSetupError(
-                description: "\(configuration.path): no radius_server_* or ldap_server_duo_only section: nothing to send logins to ([ldap_server_auto] sections are not exercised)")
+                description: "\(configuration.path): no radius_server_* or ldap_server_* section: nothing to send logins to")
         }
         var targets: [ExperimentTarget] = []
         var seen: [String: Int] = [:]
@@ -122,15 +123,42 @@ enum ExperimentSetup {
                     name: server.policy.name, failmode: server.policy.failmode.rawValue, host: host, port: server.port,
                     kind: .radius(secret: client.secret)))
         }
-        // `[ldap_server_auto]` sections start (pointed at the simulator like the others) but get no
-        // logins: their users bind with directory passwords the experiment does not have.
-        for server in configuration.ldapServers where server.auto == nil {
+        var seenDirectories: [String: Int] = [:]
+        for server in configuration.ldapServers {
             let ldaps = server.tls != nil
+            let host = loopback(server.interface)
+            let port = ldaps ? server.sslPort : server.port
+            guard let auto = server.auto else {
+                targets.append(
+                    ExperimentTarget(
+                        name: server.policy.name, failmode: server.policy.failmode.rawValue, host: host, port: port,
+                        kind: .ldap(.duoOnly(integrationKey: server.policy.integrationKey, secretKey: server.duo.secretKey), ldaps: ldaps)))
+                continue
+            }
+            let key = "\(server.interface)|\(port)|\(auto.client)"
+            if let index = seenDirectories[key] {
+                targets[index].name += "+\(server.policy.name)"
+                if !targets[index].failmode.split(separator: "+").contains(Substring(server.policy.failmode.rawValue)) {
+                    targets[index].failmode += "+\(server.policy.failmode.rawValue)"
+                }
+                continue
+            }
+            // The configuration checked that `client` is an `[ad_client]`, with a bind_dn and a password.
+            guard case .activeDirectory(let directory) = configuration.clients[auto.client],
+                let servicePassword = directory.serviceAccountPassword.text
+            else {
+                throw ExperimentSetupError(
+                    description: "\(configuration.path):\(server.line): [\(server.policy.name)] the service_account_password of [\(auto.client)] is not UTF-8 text: the experiment binds as that service account to find its users, as a VPN does")
+            }
+            seenDirectories[key] = targets.count
             targets.append(
                 ExperimentTarget(
-                    name: server.policy.name, failmode: server.policy.failmode.rawValue, host: loopback(server.interface),
-                    port: ldaps ? server.sslPort : server.port,
-                    kind: .ldap(integrationKey: server.policy.integrationKey, secretKey: server.duo.secretKey, ldaps: ldaps)))
+                    name: server.policy.name, failmode: server.policy.failmode.rawValue, host: host, port: port,
+                    kind: .ldap(
+                        .directory(
+                            serviceDN: directory.bindDN, servicePassword: servicePassword, searchBase: directory.searchDN,
+                            usernameAttribute: directory.usernameAttribute),
+                        ldaps: ldaps)))
         }
         return targets
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Policy
 @testable import Proxy
+import Upstream
 import Testing
 
 /// The administrator's configuration, pointed at the simulator.
@@ -71,5 +72,72 @@ import Testing
         } throws: { error in
             "\(error)".contains("[radius_server_auto2] no radius_ip_N admits 127.0.0.1, the address the experiment sends from")
         }
+    }
+}
+
+/// LDAP sections as targets: Duo-only sections one each, auto sections one per listener and directory.
+@Suite struct ExperimentLDAPTargetTests {
+    static let configuration = """
+        [ad_client]
+        host=127.0.0.1
+        auth_type=plain
+        bind_dn=cn=vpn,ou=services,dc=example,dc=com
+        service_account_password=vpn-secret
+        search_dn=ou=people,dc=example,dc=com
+        username_attribute=uid
+
+        [ldap_server_auto]
+        ikey=DIAAAAAAAAAAAAAAAAAA
+        skey=s
+        api_host=h
+        client=ad_client
+        failmode=safe
+        interface=127.0.0.1
+        port=10389
+        match_bind_dn_suffix=ou=people,dc=example,dc=com
+
+        [ldap_server_auto2]
+        ikey=DIBBBBBBBBBBBBBBBBBB
+        skey=s
+        api_host=h
+        client=ad_client
+        failmode=secure
+        interface=127.0.0.1
+        port=10389
+        match_bind_dn_suffix=dc=example,dc=com
+
+        [ldap_server_duo_only]
+        ikey=DICCCCCCCCCCCCCCCCCC
+        skey=duo-only-secret
+        api_host=h
+        interface=127.0.0.1
+        port=10390
+
+        """
+
+    @Test func autoSectionsOnOneListenerAndDirectoryAreOneTargetThatLogsInThroughTheServiceAccount() throws {
+        let targets = try ExperimentSetup.targets(try TwofoldConfiguration.parse(Self.configuration, path: "/c.cfg"))
+        #expect(targets == [
+            ExperimentTarget(
+                name: "ldap_server_auto+ldap_server_auto2", failmode: "safe+secure", host: "127.0.0.1", port: 10_389,
+                kind: .ldap(
+                    .directory(
+                        serviceDN: "cn=vpn,ou=services,dc=example,dc=com", servicePassword: "vpn-secret",
+                        searchBase: "ou=people,dc=example,dc=com", usernameAttribute: "uid"),
+                    ldaps: false)),
+            ExperimentTarget(
+                name: "ldap_server_duo_only", failmode: "safe", host: "127.0.0.1", port: 10_390,
+                kind: .ldap(.duoOnly(integrationKey: "DICCCCCCCCCCCCCCCCCC", secretKey: "duo-only-secret"), ldaps: false)),
+        ])
+        #expect(targets.map(\.listener) == ["ldap://127.0.0.1:10389", "ldap://127.0.0.1:10390"])
+    }
+
+    @Test func onlyDirectoryLoginsExpectThePrimaryToDecide() throws {
+        let wrong = ExperimentUser(name: "alice", password: "wrong", expectPrimary: false)
+        func login(_ flow: ExperimentLDAPLogin.Flow) -> ExperimentLDAPLogin {
+            ExperimentLDAPLogin(endpoint: .init(host: "127.0.0.1", port: 1), security: .clear, flow: flow, timeout: .seconds(1))
+        }
+        #expect(login(.duoOnly(integrationKey: "DI", secretKey: "s")).expectPrimary(wrong))
+        #expect(!login(.directory(serviceDN: "cn=a", servicePassword: "p", searchBase: "dc=x", usernameAttribute: "uid")).expectPrimary(wrong))
     }
 }

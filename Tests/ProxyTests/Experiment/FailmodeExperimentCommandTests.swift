@@ -1,3 +1,4 @@
+import DuoSim
 import Foundation
 import TestSupport
 import Testing
@@ -12,6 +13,10 @@ import Testing
 
         func row(_ section: String, phase: Int) -> [String: Any] {
             (object["rows"] as! [[String: Any]]).first { $0["section"] as? String == section && $0["phase"] as? Int == phase }!
+        }
+
+        static func read(_ out: URL) throws -> Summary {
+            Summary(object: try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("summary.json"))) as! [String: Any])
         }
 
         static func count(_ row: [String: Any], _ key: String, _ inner: String? = nil) -> Int {
@@ -29,6 +34,16 @@ import Testing
         var outcome: String
         var failmode: Bool
         var latency: Double
+
+        static func read(_ out: URL) throws -> [Login] {
+            let csv = try String(contentsOf: out.appendingPathComponent("logins.csv"), encoding: .utf8)
+            return csv.components(separatedBy: "\r\n").dropFirst().filter { !$0.isEmpty }.map { line -> Login in
+                let f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+                return Login(
+                    time: Double(f[0])!, phase: Int(f[1])!, section: f[3], right: f[5] == "yes", outcome: f[6], failmode: f[7] == "yes",
+                    latency: Double(f[8])!)
+            }
+        }
     }
 
     @Test(.timeLimit(.minutes(2)))
@@ -116,19 +131,12 @@ import Testing
             run.stdout.split(separator: "\n").contains { $0.hasPrefix("| radius_server_auto2 ") && $0.contains(" | secure ") && $0.contains(" | down ") },
             "\(run.stdout)")
 
-        let summary = Summary(
-            object: try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("summary.json"))) as! [String: Any])
+        let summary = try Summary.read(out)
         typealias S = Summary
         let safe = "radius_server_auto"
         let secure = "radius_server_auto2"
         let ldap = "ldap_server_duo_only"
-        let csv = try String(contentsOf: out.appendingPathComponent("logins.csv"), encoding: .utf8)
-        let logins = csv.components(separatedBy: "\r\n").dropFirst().filter { !$0.isEmpty }.map { line -> Login in
-            let f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-            return Login(
-                time: Double(f[0])!, phase: Int(f[1])!, section: f[3], right: f[5] == "yes", outcome: f[6], failmode: f[7] == "yes",
-                latency: Double(f[8])!)
-        }
+        let logins = try Login.read(out)
         // Open loop at 6 per second to each of the three sections for 8 s, half an interval into each slot.
         #expect(logins.count == 144)
         for name in [safe, secure, ldap] {
@@ -214,6 +222,135 @@ import Testing
         }
         let svg = try String(contentsOf: out.appendingPathComponent("report.svg"), encoding: .utf8)
         #expect(svg.hasPrefix("<?xml") && svg.hasSuffix("</svg>\n"))
+    }
+
+    /// `[ldap_server_auto]` sections in front of a test slapd: each login binds as the `[ad_client]`
+    /// service account (exempt from Duo), searches for the user and binds with the user's password,
+    /// so the directory decides the primary and the section's failmode decides when Duo is down.
+    @Test(.timeLimit(.minutes(2)))
+    func directorySectionsCheckThePasswordWithTheDirectoryAndFollowTheirFailmode() async throws {
+        let service = SlapdPeer.ServiceAccount(name: "vpn", password: "vpn-service-secret")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("twofold-experiment-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let out = folder.appendingPathComponent("out")
+        let safePort = try FreePort.tcp()
+        var safeTLSPort = try FreePort.tcp()
+        while safeTLSPort == safePort { safeTLSPort = try FreePort.tcp() }
+        var securePort = try FreePort.tcp()
+        while [safePort, safeTLSPort].contains(securePort) { securePort = try FreePort.tcp() }
+        let run = try await SlapdPeer.withRunning(serviceAccount: service) { directory in
+            let certificates = try DuoSimCertificates.generate(caName: "twofold experiment test CA")
+            try certificates.leafCertificatePEM.write(to: folder.appendingPathComponent("ldap-cert.pem"), atomically: true, encoding: .utf8)
+            try certificates.leafPrivateKeyPEM.write(to: folder.appendingPathComponent("ldap-key.pem"), atomically: true, encoding: .utf8)
+
+            let config = """
+                [ad_client]
+                host=127.0.0.1
+                port=\(directory.port)
+                auth_type=plain
+                bind_dn=\(directory.serviceAccountDN!)
+                service_account_password=\(service.password)
+                search_dn=\(directory.peopleDN)
+                username_attribute=uid
+
+                [ldap_server_auto]
+                ikey=DIAAAAAAAAAAAAAAAAAA
+                skey=\(RunCommandTests.skey)
+                api_host=api-xxxxxxxx.duosecurity.com
+                client=ad_client
+                failmode=safe
+                interface=127.0.0.1
+                port=\(safePort)
+                ssl_port=\(safeTLSPort)
+                ssl_cert_path=ldap-cert.pem
+                ssl_key_path=ldap-key.pem
+
+                [ldap_server_auto2]
+                ikey=DIBBBBBBBBBBBBBBBBBB
+                skey=\(RunCommandTests.skey)
+                api_host=api-xxxxxxxx.duosecurity.com
+                client=ad_client
+                failmode=secure
+                interface=127.0.0.1
+                port=\(securePort)
+
+                """
+            let configPath = folder.appendingPathComponent("authproxy.cfg").path
+            try config.write(toFile: configPath, atomically: true, encoding: .utf8)
+            let scenario = """
+                {
+                  "rate": 4,
+                  "users": [
+                    {"name": "alice", "password": "\(directory.user("alice")!.password)", "expect_primary": true},
+                    {"name": "alice", "password": "not-alice-pass", "expect_primary": false},
+                    {"name": "bob", "password": "\(directory.user("bob")!.password)", "expect_primary": true},
+                    {"name": "mallory", "password": "guess", "expect_primary": false}
+                  ],
+                  "phases": [
+                    {"condition": "healthy", "seconds": 2},
+                    {"condition": "down", "seconds": 3},
+                    {"condition": "healthy", "seconds": 3, "name": "recovered"}
+                  ]
+                }
+                """
+            let scenarioPath = folder.appendingPathComponent("scenario.json").path
+            try scenario.write(toFile: scenarioPath, atomically: true, encoding: .utf8)
+
+            return try await PeerProcess.run(
+                RunCommandTests.twofold,
+                ["experiment", "failmode", "--config", configPath, "--scenario", scenarioPath, "--out", out.path, "--breaker-cool-down", "1"],
+                timeout: .seconds(60))
+        }
+        #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+
+        typealias S = Summary
+        let summary = try Summary.read(out)
+        // LDAPS where the section has a certificate.
+        let listeners = (summary.object["sections"] as? [[String: Any]] ?? []).compactMap { $0["listener"] as? String }
+        #expect(listeners == ["ldaps://127.0.0.1:\(safeTLSPort)", "ldap://127.0.0.1:\(securePort)"], "\(summary.object)")
+        let logins = try Login.read(out)
+        let safe = "ldap_server_auto"
+        let secure = "ldap_server_auto2"
+        #expect(logins.count == 64)
+        for name in [safe, secure] {
+            #expect((0...2).map { S.count(summary.row(name, phase: $0), "sent") } == [8, 12, 12], "\(name)")
+            for phase in 0...2 {
+                let row = summary.row(name, phase: phase)
+                #expect(S.count(row, "timeouts") == 0, "\(name) \(phase)")
+                #expect(S.count(row, "wrong_password", "accepted") == 0, "\(name) \(phase)")
+                #expect(S.count(row, "right_password", "sent") == logins.count { $0.section == name && $0.phase == phase && $0.right })
+            }
+        }
+        let ends: [Double] = [2, 5, 8]
+        func decidedWithin(_ name: String, _ phase: Int) -> [Login] {
+            logins.filter { $0.section == name && $0.phase == phase && $0.time + $0.latency / 1_000 < ends[phase] }
+        }
+        // Healthy: the directory decides (a wrong password and an unknown user are refused), then Duo.
+        for name in [safe, secure] {
+            let healthy = decidedWithin(name, 0)
+            #expect(healthy.count * 2 >= 8, "\(name)")
+            for login in healthy {
+                #expect(login.right ? login.outcome == "accepted" && !login.failmode : login.outcome == "rejected" && !login.failmode, "\(name) \(login)")
+            }
+        }
+        // Down: safe lets exactly the right passwords in, by failmode; secure refuses every login, the
+        // right passwords by failmode (the directory refused the others before Duo was asked).
+        let safeDown = decidedWithin(safe, 1)
+        let secureDown = decidedWithin(secure, 1)
+        #expect(safeDown.count * 2 >= 12 && secureDown.count * 2 >= 12)
+        for login in safeDown {
+            #expect(login.right ? login.outcome == "accepted" && login.failmode : login.outcome == "rejected" && !login.failmode, "\(login)")
+        }
+        for login in secureDown {
+            #expect(login.outcome == "rejected" && login.failmode == login.right, "\(login)")
+        }
+        #expect(safeDown.contains { $0.failmode } && secureDown.contains { $0.failmode })
+        let events = summary.object["failmode_auth_events"] as! [String: Int]
+        for name in [safe, secure] {
+            let decided = (0...2).reduce(0) { $0 + S.count(summary.row(name, phase: $1), "accepted_by_failmode") + S.count(summary.row(name, phase: $1), "rejected_by_failmode") }
+            #expect(decided > 0 && (events[name] ?? 0) == decided, "\(name): \(events)")
+        }
     }
 
     @Test(.timeLimit(.minutes(1)))
