@@ -189,6 +189,32 @@ import Glibc
         await running.stop()
     }
 
+    /// `[main] state_key` seals the LDAP continuation too: the Duo Web request one twofold hands out
+    /// (its APP cookie is signed with an `akey` derived from the key) is answered on another twofold
+    /// with the same key and configuration; a twofold with another key refuses it.
+    @Test(.enabled(if: Peers.shouldRun("ldapwhoami")), .timeLimit(.minutes(3)))
+    func aDuoWebRequestBegunOnOneProcessIsAnsweredOnAnother() async throws {
+        let shared = "state_key=the-key-every-twofold-here-shares"
+        let first = try await Self.start(main: shared)
+        let second = try await Self.start(main: shared)
+        let other = try await Self.start(main: "state_key=a-key-of-another-deployment-entirely")
+        let web = try await Self.whoami(first.ldapsURL, "cn=alice,\(Self.base)", "web", first)
+        #expect(web.status == 49, "\(web.stderr)")
+        let request = try #require(web.stderr.range(of: "TX|").map { String(web.stderr[$0.lowerBound...].prefix { !$0.isWhitespace }) })
+        let application = try #require(request.split(separator: ":").last)
+        let authentication = try DuoWeb.signedCookie(
+            prefix: DuoWeb.authenticationPrefix, key: Self.skey, username: "alice", integrationKey: Self.ikey,
+            now: Int64(Date().timeIntervalSince1970), lifetime: 300)
+        let refused = try await Self.whoami(other.ldapsURL, "cn=alice,\(Self.base)", authentication + ":" + application, other)
+        #expect(refused.status == 49, "another state_key cannot open the request: \(refused.stderr)")
+        let answered = try await Self.whoami(second.ldapsURL, "cn=alice,\(Self.base)", authentication + ":" + application, second)
+        #expect(answered.status == 0, "\(answered.stderr)\n\(second.proxy.transcript)")
+        #expect(second.sim.stats().users["alice"]?.auth ?? 0 == 0, "a verified Duo Web response needs no Duo call")
+        await first.stop()
+        await second.stop()
+        await other.stop()
+    }
+
     /// `max_connections_per_address`: past it, a connection from that address is closed at once
     /// and the refusal logged; once one closes, the address is served again.
     @Test(.enabled(if: Peers.shouldRun("ldapwhoami")), .timeLimit(.minutes(2)))
