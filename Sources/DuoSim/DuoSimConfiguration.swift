@@ -158,11 +158,17 @@ public struct DuoSimStats: Codable, Sendable, Hashable {
     public var users: [String: User] = [:]
     /// Pushes not yet answered, over all users.
     public var pendingPushes: Int = 0
+    /// TCP connections accepted since the start.
+    public var connections: Int = 0
+    /// Of those, the ones that chose HTTP/2 by ALPN.
+    public var http2Connections: Int = 0
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case endpoints, integrations, users
+        case endpoints, integrations, users, connections
         case pendingPushes = "pending_pushes"
+        case http2Connections = "http2_connections"
     }
+
 }

@@ -82,6 +82,13 @@ public final class DuoSimEngine: Sendable {
 
     public func faults() -> [DuoSimFault] { state.withLock { $0.faults } }
 
+    /// Counts a connection the listener accepted (`http2` once it chose HTTP/2).
+    func countConnection(http2: Bool = false) {
+        state.withLock { state in
+            if http2 { state.stats.http2Connections += 1 } else { state.stats.connections += 1 }
+        }
+    }
+
     public func stats(now: NIODeadline = .now()) -> DuoSimStats {
         state.withLock { state in
             var stats = state.stats

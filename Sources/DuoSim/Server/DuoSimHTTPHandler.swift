@@ -2,9 +2,11 @@ import NIOCore
 import NIOHTTP1
 import Foundation
 
-/// One HTTP/1.1 connection of the simulator: collects a request, asks the engine what to do and
-/// does it. `HTTPServerPipelineHandler` (in front of it) hands over one request at a time and
-/// stops reading while an answer is pending, so a client cannot queue work without bound.
+/// One HTTP/1.1 connection, or one HTTP/2 stream, of the simulator: collects a request, asks the
+/// engine what to do and does it. Over HTTP/1.1, `HTTPServerPipelineHandler` (in front of it) hands
+/// over one request at a time and stops reading while an answer is pending, so a client cannot
+/// queue work without bound; over HTTP/2 a stream carries one request, and the connection's
+/// `SETTINGS_MAX_CONCURRENT_STREAMS` bounds them.
 final class DuoSimHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
@@ -20,12 +22,15 @@ final class DuoSimHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private let engine: DuoSimEngine
     private let maximumBodySize: Int
+    /// An HTTP/2 stream: `down` closes its connection (the parent channel), not only the stream.
+    private let isStream: Bool
     private var state = State.idle
     private var scheduled: Scheduled<Void>?
 
-    init(engine: DuoSimEngine, maximumBodySize: Int) {
+    init(engine: DuoSimEngine, maximumBodySize: Int, isStream: Bool = false) {
         self.engine = engine
         self.maximumBodySize = maximumBodySize
+        self.isStream = isStream
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -71,9 +76,10 @@ final class DuoSimHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         guard case .answering(let head) = state else { return }
         switch action {
         case .respond(let response):
-            write(response, keepAlive: head.isKeepAlive, context: context)
+            write(response, keepAlive: Self.keepAlive(head), context: context)
         case .closeConnection:
-            context.close(promise: nil)
+            // Over HTTP/2 the connection, not only this stream: Duo is down for every request on it.
+            ((isStream ? context.channel.parent : nil) ?? context.channel).close(promise: nil)
         case .hang:
             break
         case .delay(let amount):
@@ -85,24 +91,29 @@ final class DuoSimHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .awaitTransaction(let txid, let deadline):
             scheduled = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
                 self.scheduled = nil
-                self.write(self.engine.finishSynchronous(txid: txid, now: .now()), keepAlive: head.isKeepAlive,
+                self.write(self.engine.finishSynchronous(txid: txid, now: .now()), keepAlive: Self.keepAlive(head),
                            context: context)
             }
         case .awaitStatus(let txid, let deadline):
             scheduled = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
                 self.scheduled = nil
-                self.write(self.engine.finishStatus(txid: txid, now: .now()), keepAlive: head.isKeepAlive, context: context)
+                self.write(self.engine.finishStatus(txid: txid, now: .now()), keepAlive: Self.keepAlive(head), context: context)
             }
         }
     }
 
+    /// HTTP/2 has no `Connection` header (it is forbidden there): a stream ends with its response.
+    private static func keepAlive(_ head: HTTPRequestHead) -> Bool {
+        head.version.major >= 2 || head.isKeepAlive
+    }
+
     private func write(_ response: DuoSimResponse, keepAlive: Bool, context: ChannelHandlerContext) {
+        guard case .answering(let head) = state else { return }
         var headers = HTTPHeaders()
         headers.reserveCapacity(4)
         headers.add(name: "Content-Type", value: response.contentType)
         headers.add(name: "Content-Length", value: String(response.body.count))
-        if !keepAlive { headers.add(name: "Connection", value: "close") }
-        guard case .answering(let head) = state else { return }
+        if !keepAlive, head.version.major < 2 { headers.add(name: "Connection", value: "close") }
         state = .idle
         var buffer = context.channel.allocator.buffer(capacity: response.body.count)
         buffer.writeBytes(response.body)

@@ -1,11 +1,13 @@
 import NIOCore
 import NIOHTTP1
+import NIOHTTP2
 import NIOPosix
 import NIOSSL
 import Synchronization
 
-/// A running simulator listener: an HTTP/1.1 server (plain or TLS 1.2+) on swift-nio, one event
-/// loop per core, serving Duo's Auth API v2 from `DuoSimEngine`.
+/// A running simulator listener: an HTTPS server (TLS 1.2+, HTTP/2 or HTTP/1.1 by ALPN) or a plain
+/// HTTP/1.1 one on swift-nio, one event loop per core, serving Duo's Auth API v2 from `DuoSimEngine`.
+/// Over HTTP/2 each stream is one request (at most 100 at once per connection, NIO's default).
 ///
 /// ```swift
 /// let sim = try await DuoSimServer.start(DuoSimConfiguration(integrations: ["DIXXX": "secret"], tls: .selfSigned))
@@ -65,6 +67,11 @@ public final class DuoSimServer: Sendable {
         let connections = Connections()
         let maximumBodySize = configuration.maximumBodySize
 
+        @Sendable func http1(_ channel: any Channel) throws {
+            try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+            try channel.pipeline.syncOperations.addHandler(DuoSimHTTPHandler(engine: engine, maximumBodySize: maximumBodySize))
+        }
+
         let bootstrap = ServerBootstrap(group: eventLoopGroup)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -76,16 +83,32 @@ public final class DuoSimServer: Sendable {
                     return true
                 }
                 guard admitted else { return channel.close() }
+                engine.countConnection()
                 channel.closeFuture.whenComplete { _ in
                     _ = connections.withLockedValue { $0.open.removeValue(forKey: ObjectIdentifier(channel)) }
                 }
-                return channel.eventLoop.makeCompletedFuture {
-                    let pipeline = channel.pipeline.syncOperations
-                    if let sslContext {
-                        try pipeline.addHandler(NIOSSLServerHandler(context: sslContext))
+                guard let sslContext else {
+                    return channel.eventLoop.makeCompletedFuture {
+                        try http1(channel)
                     }
-                    try pipeline.configureHTTPServerPipeline(withErrorHandling: true)
-                    try pipeline.addHandler(DuoSimHTTPHandler(engine: engine, maximumBodySize: maximumBodySize))
+                }
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext))
+                }.flatMap {
+                    channel.configureHTTP2SecureUpgrade(
+                        h2ChannelConfigurator: { connection in
+                            engine.countConnection(http2: true)
+                            return connection.configureHTTP2Pipeline(mode: .server) { stream in
+                                stream.eventLoop.makeCompletedFuture {
+                                    try stream.pipeline.syncOperations.addHandlers(
+                                        HTTP2FramePayloadToHTTP1ServerCodec(),
+                                        DuoSimHTTPHandler(engine: engine, maximumBodySize: maximumBodySize, isStream: true))
+                                }
+                            }.map { _ in }
+                        },
+                        http1ChannelConfigurator: { connection in
+                            connection.eventLoop.makeCompletedFuture { try http1(connection) }
+                        })
                 }
             }
         let channel: any Channel
@@ -138,6 +161,7 @@ public final class DuoSimServer: Sendable {
         var configuration = TLSConfiguration.makeServerConfiguration(
             certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
         configuration.minimumTLSVersion = .tlsv12
+        configuration.applicationProtocols = ["h2", "http/1.1"]
         do {
             return (try NIOSSLContext(configuration: configuration), ca, description)
         } catch {
