@@ -14,12 +14,8 @@ import Synchronization
 public final class DuoClient: Sendable {
     public let configuration: DuoClientConfiguration
     private let http: HTTPClient
-    /// `auth_status` only: Duo holds each poll until the user answers, so every pending push holds
-    /// a connection. Spread over several pools of at most `statusShardSize` connections, because
-    /// a pool's bookkeeping scans its connections (thousands in one pool make each call slow).
-    private let statusHTTP: [HTTPClient]
-    private let nextStatusShard = Atomic<UInt>(0)
-    static let statusShardSize = 256
+    /// `auth_status` only: Duo holds each poll until the user answers (``DuoStatusPools``).
+    private let statusPools: DuoStatusPools
     private let breaker: Mutex<DuoCircuitBreaker>
     private let logger: Logger
     private let circuitGauge: Gauge
@@ -74,22 +70,20 @@ public final class DuoClient: Sendable {
         if let proxy = configuration.httpProxy {
             httpConfiguration.proxy = .server(host: proxy.host, port: proxy.port)
         }
-        http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
-        // HTTP/1.1 only: over HTTP/2 the pool waits for a free stream on its one connection, and
-        // servers allow about 100 streams, so pushes beyond that would wait for others to finish.
+        // HTTP/1.1 for the short calls even where Duo offers HTTP/2: a pool of keep-alive
+        // connections spreads them over the event loops (one HTTP/2 connection is one loop, one
+        // core), and never waits for a stream behind long-polls.
         httpConfiguration.httpVersion = .http1Only
+        http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
         httpConfiguration.timeout.read = .nanoseconds(max(configuration.apiTimeout, configuration.authTimeout).nanoseconds)
-        let shards = max(1, (configuration.statusConnectionLimit + Self.statusShardSize - 1) / Self.statusShardSize)
-        httpConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit =
-            max(1, (configuration.statusConnectionLimit + shards - 1) / shards)
-        statusHTTP = (0..<shards).map { _ in HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration) }
+        statusPools = DuoStatusPools(configuration: httpConfiguration, limit: configuration.statusConnectionLimit)
     }
 
     /// Closes the pooled connections. Call once, when the client is no longer used.
     public func shutdown() async throws {
-        // Together: one by one, 65 pools take seconds on a loaded machine, out of the stop's grace.
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for client in [http] + statusHTTP { group.addTask { try await client.shutdown() } }
+            group.addTask { try await self.http.shutdown() }
+            group.addTask { try await self.statusPools.shutdown() }
             try await group.waitForAll()
         }
     }
@@ -178,15 +172,37 @@ public final class DuoClient: Sendable {
 
     /// One API call through the circuit breaker, with 429 retries. A `longPoll` call (auth_status)
     /// goes through the long-poll pools with that deadline instead of `api_timeout`.
+    @inline(never)
     func call(_ method: HTTPMethod, _ path: String, _ parameters: [String: String], signed: Bool = true,
               longPoll: Duration? = nil) async throws(DuoFailure) -> Answer
     {
-        let clock = ContinuousClock()
-        let (decision, transition) = breaker.withLock { $0.decide(now: clock.now) }
+        try await admit()
+        var backoff = configuration.initialBackoff
+        var attempt = 0
+        while true {
+            let answer: Answer
+            do {
+                answer = try await send(method, path, parameters, signed: signed, longPoll: longPoll)
+            } catch {
+                if error.countsAgainstCircuit { recordFailure() }
+                throw error
+            }
+            if (500..<600).contains(answer.status) { recordFailure() } else { publish(breaker.withLock { $0.recordSuccess() }) }
+            guard answer.status == 429, attempt < configuration.rateLimitRetries else { return answer }
+            attempt += 1
+            try? await Task.sleep(for: rateLimited(path: path, attempt: attempt, backoff: backoff))
+            backoff = min(backoff * 2, .seconds(32))
+        }
+    }
+
+    /// The circuit breaker's decision for one call: go on, fail fast, or probe Duo first.
+    @inline(never)
+    private func admit() async throws(DuoFailure) {
+        let (decision, transition) = breaker.withLock { $0.decide(now: ContinuousClock.now) }
         publish(transition)
         switch decision {
         case .proceed:
-            break
+            return
         case .failFast(let retryAfter):
             throw DuoFailure(
                 .circuitOpen,
@@ -196,43 +212,59 @@ public final class DuoClient: Sendable {
                 _ = try await send(.GET, "/auth/v2/ping", [:], signed: false)
                 publish(breaker.withLock { $0.recordSuccess() })
             } catch {
-                publish(breaker.withLock { $0.recordFailure(now: clock.now) })
+                recordFailure()
                 throw DuoFailure(
                     .circuitOpen, diagnostic: "Duo at \(configuration.apiHost) is still failing (probe: \(error.diagnostic))")
             }
         }
+    }
 
-        var backoff = configuration.initialBackoff
-        var attempt = 0
-        while true {
-            let answer: Answer
-            do {
-                answer = try await send(method, path, parameters, signed: signed, longPoll: longPoll)
-            } catch {
-                if error.countsAgainstCircuit { publish(breaker.withLock { $0.recordFailure(now: clock.now) }) }
-                throw error
-            }
-            if (500..<600).contains(answer.status) {
-                publish(breaker.withLock { $0.recordFailure(now: clock.now) })
-            } else {
-                publish(breaker.withLock { $0.recordSuccess() })
-            }
-            guard answer.status == 429, attempt < configuration.rateLimitRetries else { return answer }
-            attempt += 1
-            // Full jitter (AWS architecture blog): a random wait up to the current backoff.
-            let wait = Duration.nanoseconds(Int64.random(in: backoff.nanoseconds / 2...max(backoff.nanoseconds / 2, backoff.nanoseconds)))
-            logger.notice("Duo rate-limited a request; retrying", metadata: [
-                "path": "\(path)", "attempt": "\(attempt)", "wait_ms": "\(wait.nanoseconds / 1_000_000)",
-            ])
-            try? await Task.sleep(for: wait)
-            backoff = min(backoff * 2, .seconds(32))
-        }
+    private func recordFailure() {
+        publish(breaker.withLock { $0.recordFailure(now: ContinuousClock.now) })
+    }
+
+    /// How long to wait before retrying a rate-limited call: full jitter (AWS architecture blog),
+    /// a random wait up to the current backoff.
+    @inline(never)
+    private func rateLimited(path: String, attempt: Int, backoff: Duration) -> Duration {
+        let wait = Duration.nanoseconds(Int64.random(in: backoff.nanoseconds / 2...max(backoff.nanoseconds / 2, backoff.nanoseconds)))
+        logger.notice("Duo rate-limited a request; retrying", metadata: [
+            "path": "\(path)", "attempt": "\(attempt)", "wait_ms": "\(wait.nanoseconds / 1_000_000)",
+        ])
+        return wait
     }
 
     /// Builds, signs and sends one request; classifies transport failures.
+    ///
+    /// Not inlined, and the request built by a synchronous function: a pending push keeps this
+    /// call chain suspended for as long as the user takes, and every local an async function
+    /// holds is in its task's frame for that time (10,000 pending pushes made these frames
+    /// ~7 KB each when everything was inlined into `auth`).
+    @inline(never)
     private func send(_ method: HTTPMethod, _ path: String, _ parameters: [String: String], signed: Bool,
                       longPoll: Duration? = nil) async throws(DuoFailure) -> Answer
     {
+        let started = ContinuousClock.now
+        do {
+            let request = try makeRequest(method, path, parameters, signed: signed)
+            let answer: Answer
+            if let longPoll {
+                answer = try await statusPools.withPool { try await Self.execute(request, on: $0, timeout: longPoll) }
+            } else {
+                answer = try await Self.execute(request, on: http, timeout: configuration.apiTimeout)
+            }
+            metrics.record(path: path, status: answer.status, duration: .now - started)
+            return answer
+        } catch {
+            let failure = DuoTransportErrors.classify(error, host: configuration.apiHost, port: configuration.apiPort, path: path)
+            metrics.record(path: path, failure: failure.kind, duration: .now - started)
+            throw failure
+        }
+    }
+
+    /// The signed HTTP request of one call.
+    @inline(never)
+    private func makeRequest(_ method: HTTPMethod, _ path: String, _ parameters: [String: String], signed: Bool) throws -> HTTPClient.Request {
         let date = DuoDate.format(secondsSince1970: now())
         let version = configuration.signatureVersion
         let query = method == .GET ? DuoSignature.canonicalParameters(parameters) : ""
@@ -250,8 +282,7 @@ public final class DuoClient: Sendable {
                 contentType = "application/x-www-form-urlencoded"
             }
         }
-        var request = HTTPClientRequest(url: configuration.baseURL + path + (query.isEmpty ? "" : "?" + query))
-        request.method = method
+        var request = try HTTPClient.Request(url: configuration.baseURL + path + (query.isEmpty ? "" : "?" + query), method: method)
         request.headers.add(name: "Date", value: date)
         request.headers.add(name: "User-Agent", value: configuration.userAgent)
         request.headers.add(name: "Host", value: configuration.apiHost)
@@ -265,23 +296,23 @@ public final class DuoClient: Sendable {
         }
         if let contentType {
             request.headers.add(name: "Content-Type", value: contentType)
-            request.body = .bytes(ByteBuffer(bytes: body))
+            request.body = .bytes(body)
         }
-        let started = ContinuousClock.now
-        do {
-            let client = longPoll == nil
-                ? http : statusHTTP[Int(nextStatusShard.wrappingAdd(1, ordering: .relaxed).oldValue % UInt(statusHTTP.count))]
-            let timeout = longPoll ?? configuration.apiTimeout
-            let response = try await client.execute(request, timeout: .nanoseconds(timeout.nanoseconds))
-            let collected = try await response.body.collect(upTo: 1 << 20)
-            let status = Int(response.status.code)
-            metrics.record(path: path, status: status, duration: .now - started)
-            return Answer(status: status, body: Array(collected.readableBytesView))
-        } catch {
-            let failure = DuoTransportErrors.classify(error, host: configuration.apiHost, port: configuration.apiPort, path: path)
-            metrics.record(path: path, failure: failure.kind, duration: .now - started)
-            throw failure
+        return request
+    }
+
+    /// One exchange, through the future-based API: the request's state lives in the client's
+    /// objects, not in this task's frames (see `send`); task cancellation cancels it.
+    private static func execute(_ request: HTTPClient.Request, on client: HTTPClient, timeout: Duration) async throws -> Answer {
+        let task = client.execute(
+            request: request, delegate: ResponseAccumulator(request: request, maxBodySize: 1 << 20),
+            deadline: .now() + .nanoseconds(timeout.nanoseconds))
+        let response = try await withTaskCancellationHandler {
+            try await task.futureResult.get()
+        } onCancel: {
+            task.cancel()
         }
+        return Answer(status: Int(response.status.code), body: response.body.map { Array($0.readableBytesView) } ?? [])
     }
 
     private func publish(_ transition: DuoCircuitBreaker.Transition?) {

@@ -39,8 +39,8 @@ public struct DuoClientConfiguration: Sendable {
     /// Keep-alive connections for `ping`, `check`, `preauth` and `auth`: calls beyond it wait for
     /// a free connection.
     public var connectionLimit: Int
-    /// Connections for `auth_status`, which Duo long-polls: each pending push holds one until the
-    /// user answers, so this bounds how many pushes are awaited at once.
+    /// `auth_status` polls in flight at once (Duo long-polls them: each pending push holds one until
+    /// the user answers): HTTP/2 streams when Duo offers HTTP/2, else connections. Polls past it wait.
     public var statusConnectionLimit: Int
 
     /// The default `api_timeout` (the reference proxy's `0`, no timeout, is not offered).
