@@ -9,9 +9,15 @@ import RADIUSWire
 ///
 /// It reaches the outside only through ``PrimaryAuthenticator`` and ``SecondFactor``, writes one
 /// log line per decided login (plus a warning for every fail-open) and one auth event per stage.
-public struct PolicyEngine: Sendable {
+///
+/// Memory: a login waiting for a push keeps its task's deepest stack for as long as the user
+/// takes (the task allocator keeps its high-water mark), 10,000 of them at once. So the async
+/// steps are `@inline(never)` (one frame each, not a copy per call site) and the synchronous
+/// ones too (their locals stay on the thread's stack, out of the async frames). A class, so that
+/// the fronts' frames hold a reference to it rather than a copy.
+public final class PolicyEngine: Sendable {
     public let section: SectionPolicy
-    public private(set) var primary: any PrimaryAuthenticator
+    public let primary: any PrimaryAuthenticator
     public let duo: any SecondFactor
     public let limiter: LoginLimiter
     let events: any AuthEventSink
@@ -20,7 +26,7 @@ public struct PolicyEngine: Sendable {
     let clock: PolicyClock
     let counters: Counters
     /// Duo Web responses this section accepted: each opens one login.
-    let usedWebResponses = UsedWebResponses()
+    let usedWebResponses: UsedWebResponses
 
     /// `twofold_logins_total{section, result}` and `twofold_failmode_open_total{section}`, made
     /// once per section so that a login only increments.
@@ -61,15 +67,27 @@ public struct PolicyEngine: Sendable {
         self.hostname = hostname
         self.clock = clock
         self.counters = Counters(section: section.name, factory: metricsFactory)
+        self.usedWebResponses = UsedWebResponses()
+    }
+
+    private init(_ engine: PolicyEngine, primary: any PrimaryAuthenticator) {
+        section = engine.section
+        self.primary = primary
+        duo = engine.duo
+        limiter = engine.limiter
+        events = engine.events
+        logger = engine.logger
+        hostname = engine.hostname
+        clock = engine.clock
+        counters = engine.counters
+        usedWebResponses = engine.usedWebResponses
     }
 
     /// The same engine (section, Duo client, limits, events, counters) with another primary: for
     /// `[ldap_server_auto]`, whose primary is the bind relayed on the client's own directory
     /// connection, so a new one per bind.
     public func replacingPrimary(_ primary: any PrimaryAuthenticator) -> PolicyEngine {
-        var copy = self
-        copy.primary = primary
-        return copy
+        PolicyEngine(self, primary: primary)
     }
 
     // MARK: - A new login
@@ -86,6 +104,7 @@ public struct PolicyEngine: Sendable {
         counted(await decide(continuation, answer: answer, request: request))
     }
 
+    @inline(never)
     private func counted(_ decision: Decision) -> Decision {
         switch decision {
         case .accept: counters.accepted.increment()
@@ -191,22 +210,35 @@ public struct PolicyEngine: Sendable {
 
     // MARK: - Steps
 
+    @inline(never)
     private func primaryRequest(_ request: LoginRequest, password: Password) -> PrimaryRequest {
         PrimaryRequest(
             username: request.identity.directoryUsername, password: password, clientAddress: request.clientAddress,
             forwardedAttributes: request.forwardedAttributes)
     }
 
+    @inline(never)
     private func primaryDecided(_ outcome: PrimaryOutcome, _ request: LoginRequest, factor: FactorAnswer?) async -> Decision {
+        guard case .accepted(let accept) = outcome else { return primaryNotAccepted(outcome, request) }
+        if let exempted = primaryAccepted(request, accept) { return exempted }
+        return await secondFactor(request, after: accept, factor: factor)
+    }
+
+    /// The primary accepted: its auth event, and the decision when the user is exempt from Duo.
+    @inline(never)
+    private func primaryAccepted(_ request: LoginRequest, _ accept: PrimaryAccept) -> Decision? {
+        emit(request, .primary, .allow, "Primary authentication succeeded", dn: accept.distinguishedName)
+        guard section.isExempt(request.identity, distinguishedName: accept.distinguishedName) else { return nil }
+        return finishSecondary(
+            request, .accept(accept, withoutSecondFactor: true), PolicyMessages.exempt, reason: "exempt user",
+            dn: accept.distinguishedName)
+    }
+
+    @inline(never)
+    private func primaryNotAccepted(_ outcome: PrimaryOutcome, _ request: LoginRequest) -> Decision {
         switch outcome {
-        case .accepted(let accept):
-            emit(request, .primary, .allow, "Primary authentication succeeded", dn: accept.distinguishedName)
-            if section.isExempt(request.identity, distinguishedName: accept.distinguishedName) {
-                return finishSecondary(
-                    request, .accept(accept, withoutSecondFactor: true), PolicyMessages.exempt, reason: "exempt user",
-                    dn: accept.distinguishedName)
-            }
-            return await secondFactor(request, after: accept, factor: factor)
+        case .accepted:
+            preconditionFailure("primaryNotAccepted is called only for a primary that did not accept")
 
         case .rejected(let rejection):
             limiter.recordPrimaryFailure(user: request.identity.normalized, address: request.clientAddress, now: clock.monotonic())
@@ -228,52 +260,72 @@ public struct PolicyEngine: Sendable {
         }
     }
 
+    @inline(never)
     private func secondFactor(_ request: LoginRequest, after accept: PrimaryAccept, factor: FactorAnswer?) async -> Decision {
-        let devices: [DuoDevice]
+        let preauth: DuoPreauthResult
         do {
-            switch try await duo.preauth(username: request.identity.duoUsername, ipAddress: request.clientAddress) {
-            case .allow(let message):
-                return finishSecondary(
-                    request, .accept(accept, withoutSecondFactor: true), message, reason: "Duo preauth allow",
-                    dn: accept.distinguishedName)
-            case .deny(let message):
-                return finishSecondary(request, .reject, message, reason: "Duo preauth deny", dn: accept.distinguishedName)
-            case .enroll(let message, let portalURL):
-                let text = PolicyMessages.enroll(message, portalURL: portalURL)
-                if section.mode == .challenge, section.enrollChallenge {
-                    return enrollmentChallenge(request, text, dn: accept.distinguishedName)
-                }
-                return finishSecondary(request, .reject, text, reason: "Duo preauth enroll", dn: accept.distinguishedName)
-            case .auth(let userDevices, _):
-                devices = userDevices
-            }
+            preauth = try await duo.preauth(username: request.identity.duoUsername, ipAddress: request.clientAddress)
         } catch {
             return duoFailed(error, step: "preauth", request, after: accept)
+        }
+        switch nextStep(preauth, request, after: accept, factor: factor) {
+        case .decided(let decision):
+            return decision
+        case .auth(let duoFactor, let device):
+            return await auth(request, after: accept, factor: duoFactor, device: device, continuation: nil)
+        }
+    }
+
+    /// What follows Duo's preauth answer: a decision, or an auth call with this factor and device.
+    private enum NextStep {
+        case decided(Decision)
+        case auth(DuoFactor, device: String)
+    }
+
+    @inline(never)
+    private func nextStep(_ preauth: DuoPreauthResult, _ request: LoginRequest, after accept: PrimaryAccept, factor: FactorAnswer?) -> NextStep {
+        let devices: [DuoDevice]
+        switch preauth {
+        case .allow(let message):
+            return .decided(finishSecondary(
+                request, .accept(accept, withoutSecondFactor: true), message, reason: "Duo preauth allow",
+                dn: accept.distinguishedName))
+        case .deny(let message):
+            return .decided(finishSecondary(request, .reject, message, reason: "Duo preauth deny", dn: accept.distinguishedName))
+        case .enroll(let message, let portalURL):
+            let text = PolicyMessages.enroll(message, portalURL: portalURL)
+            if section.mode == .challenge, section.enrollChallenge {
+                return .decided(enrollmentChallenge(request, text, dn: accept.distinguishedName))
+            }
+            return .decided(finishSecondary(request, .reject, text, reason: "Duo preauth enroll", dn: accept.distinguishedName))
+        case .auth(let userDevices, _):
+            devices = userDevices
         }
 
         if let factor {
             switch Self.resolve(factor, devices: devices) {
             case .success(let (duoFactor, device)):
-                return await auth(request, after: accept, factor: duoFactor, device: device, continuation: nil)
+                return .auth(duoFactor, device: device)
             case .failure(let message):
-                return finishSecondary(request, .reject, message.text, reason: message.text, dn: accept.distinguishedName)
+                return .decided(finishSecondary(request, .reject, message.text, reason: message.text, dn: accept.distinguishedName))
             }
         }
         if section.mode == .challenge {
-            return challenge(request, after: accept, menu: Self.menu(factors: section.factors, devices: devices))
+            return .decided(challenge(request, after: accept, menu: Self.menu(factors: section.factors, devices: devices)))
         }
         if section.mode == .iframe || section.mode == .duoOnly, let webPrompt = section.webPrompt {
-            return webPromptChallenge(request, after: accept, webPrompt)
+            return .decided(webPromptChallenge(request, after: accept, webPrompt))
         }
         switch section.factors[0] {
-        case .auto: return await auth(request, after: accept, factor: .auto, device: "auto", continuation: nil)
-        case .push: return await auth(request, after: accept, factor: .push, device: "auto", continuation: nil)
-        case .phone: return await auth(request, after: accept, factor: .phone, device: "auto", continuation: nil)
-        case .sms: return await auth(request, after: accept, factor: .sms, device: "auto", continuation: nil)
-        case .passcode: return challenge(request, after: accept, menu: [])
+        case .auto: return .auth(.auto, device: "auto")
+        case .push: return .auth(.push, device: "auto")
+        case .phone: return .auth(.phone, device: "auto")
+        case .sms: return .auth(.sms, device: "auto")
+        case .passcode: return .decided(challenge(request, after: accept, menu: []))
         }
     }
 
+    @inline(never)
     private func challenge(_ request: LoginRequest, after accept: PrimaryAccept, menu: [LoginContinuation.MenuEntry]) -> Decision {
         let continuation = LoginContinuation(
             username: request.identity.raw, stage: .secondFactor(menu: menu), distinguishedName: accept.distinguishedName,
@@ -283,6 +335,7 @@ public struct PolicyEngine: Sendable {
     }
 
     /// `radius_server_iframe`: the challenge carries a Duo Web `sig_request` for the user's Duo name.
+    @inline(never)
     private func webPromptChallenge(_ request: LoginRequest, after accept: PrimaryAccept, _ webPrompt: WebPrompt) -> Decision {
         let signed: String
         do {
@@ -306,6 +359,7 @@ public struct PolicyEngine: Sendable {
 
     /// The answer to the Duo Web frame: Duo's signed response (URL-encoded or not, with or without
     /// our APP cookie), accepted only when it vouches for this login's user.
+    @inline(never)
     private func webPromptAnswer(
         _ continuation: LoginContinuation, applicationCookie: String, answer: Password, request: LoginRequest
     ) -> Decision {
@@ -318,6 +372,7 @@ public struct PolicyEngine: Sendable {
 
     /// A whole Duo Web response (`AUTH|...:APP|...`), accepted only when both cookies verify and
     /// vouch for this login's user.
+    @inline(never)
     private func verifiedWebResponse(_ response: String, _ request: LoginRequest, after accept: PrimaryAccept) -> Decision {
         guard let webPrompt = section.webPrompt else {
             return finishSecondary(request, .reject, PolicyMessages.webPromptInvalid, reason: "this section sends no Duo Web frame")
@@ -348,6 +403,7 @@ public struct PolicyEngine: Sendable {
 
     /// `enroll_challenge`: the enrollment message in a challenge. The login is over for Duo (the
     /// auth event says rejected); the answer, whatever it is, is rejected.
+    @inline(never)
     private func enrollmentChallenge(_ request: LoginRequest, _ text: String, dn: String?) -> Decision {
         emit(request, .secondary, .reject, text, dn: dn)
         logger.info(
@@ -363,26 +419,45 @@ public struct PolicyEngine: Sendable {
 
     /// The Duo auth call. `continuation` is set when this answers a challenge: a wrong passcode
     /// or an SMS batch then asks again while answers are left.
+    @inline(never)
     private func auth(
         _ request: LoginRequest, after accept: PrimaryAccept, factor: DuoFactor, device: String, continuation: LoginContinuation?
     ) async -> Decision {
+        if let refused = pushRefused(request, factor: factor) { return refused }
+        let result: DuoAuthResult
+        do {
+            result = try await duo.auth(authRequest(request, factor: factor, device: device))
+        } catch {
+            return duoFailed(error, step: "auth", request, after: accept, factor: factor)
+        }
+        return authDecided(result, request, after: accept, factor: factor, continuation: continuation)
+    }
+
+    /// `max_pushes_per_user`: the refusal of a push (or call) over the user's limit.
+    @inline(never)
+    private func pushRefused(_ request: LoginRequest, factor: DuoFactor) -> Decision? {
         switch factor {
         case .auto, .push, .phone:
             if let refusal = limiter.admitPush(user: request.identity.normalized, now: clock.monotonic()) {
                 return finishSecondary(request, .reject, PolicyMessages.tooManyPushes, reason: refusal.description, factor: factor)
             }
+            return nil
         case .sms, .passcode:
-            break
+            return nil
         }
-        let result: DuoAuthResult
-        do {
-            result = try await duo.auth(
-                DuoAuthRequest(
-                    username: request.identity.duoUsername, factor: factor, device: device, ipAddress: request.clientAddress,
-                    pushInfo: section.pushInfo))
-        } catch {
-            return duoFailed(error, step: "auth", request, after: accept, factor: factor)
-        }
+    }
+
+    @inline(never)
+    private func authRequest(_ request: LoginRequest, factor: DuoFactor, device: String) -> DuoAuthRequest {
+        DuoAuthRequest(
+            username: request.identity.duoUsername, factor: factor, device: device, ipAddress: request.clientAddress,
+            pushInfo: section.pushInfo)
+    }
+
+    @inline(never)
+    private func authDecided(
+        _ result: DuoAuthResult, _ request: LoginRequest, after accept: PrimaryAccept, factor: DuoFactor, continuation: LoginContinuation?
+    ) -> Decision {
         switch result {
         case .allow(let message):
             return finishSecondary(
@@ -398,6 +473,7 @@ public struct PolicyEngine: Sendable {
         }
     }
 
+    @inline(never)
     private func retryOrReject(_ continuation: LoginContinuation, _ request: LoginRequest, reason: String, prompt: String? = nil) -> Decision {
         guard continuation.attemptsLeft > 1 else {
             return finishSecondary(request, .reject, PolicyMessages.tooManyAnswers, reason: "\(reason); no answers left")
@@ -412,6 +488,7 @@ public struct PolicyEngine: Sendable {
     }
 
     /// Failmode, applied once: the first Duo failure of a login decides it.
+    @inline(never)
     private func duoFailed(_ failure: DuoFailure, step: String, _ request: LoginRequest, after accept: PrimaryAccept, factor: DuoFactor? = nil) -> Decision {
         let safe = step == "preauth" ? PolicyMessages.failmodeSafePreauth : PolicyMessages.failmodeSafeAuth
         let secure = step == "preauth" ? PolicyMessages.failmodeSecurePreauth : PolicyMessages.failmodeSecureAuth
@@ -442,6 +519,7 @@ public struct PolicyEngine: Sendable {
 
     /// The Duo factor and device for a typed factor: `push2` is the user's second device that can
     /// receive pushes, in preauth's order.
+    @inline(never)
     static func resolve(_ answer: FactorAnswer, devices: [DuoDevice]) -> Result<(DuoFactor, String), FactorMessage> {
         let (factor, number): (DuoFactor, Int?) =
             switch answer {
@@ -459,6 +537,7 @@ public struct PolicyEngine: Sendable {
     }
 
     /// The challenge menu: one entry per factor and capable device, in the order of `factors`.
+    @inline(never)
     static func menu(factors: [FactorChoice], devices: [DuoDevice]) -> [LoginContinuation.MenuEntry] {
         var entries: [LoginContinuation.MenuEntry] = []
         for choice in factors {
@@ -489,16 +568,19 @@ public struct PolicyEngine: Sendable {
         case reject
     }
 
+    @inline(never)
     private func finishPrimary(_ request: LoginRequest, _ verdict: Verdict, _ message: String, reason: String, attributes: [RADIUSAttribute] = []) -> Decision {
         finish(request, .primary, verdict, message, reason: reason, factor: nil, dn: nil, rejectAttributes: attributes)
     }
 
+    @inline(never)
     private func finishSecondary(
         _ request: LoginRequest, _ verdict: Verdict, _ message: String, reason: String, factor: DuoFactor? = nil, dn: String? = nil
     ) -> Decision {
         finish(request, .secondary, verdict, message, reason: reason, factor: factor, dn: dn, rejectAttributes: [])
     }
 
+    @inline(never)
     private func finish(
         _ request: LoginRequest, _ stage: AuthEvent.Stage, _ verdict: Verdict, _ message: String, reason: String, factor: DuoFactor?,
         dn: String?, rejectAttributes: [RADIUSAttribute]
@@ -523,6 +605,7 @@ public struct PolicyEngine: Sendable {
         return decision
     }
 
+    @inline(never)
     private func emit(_ request: LoginRequest, _ stage: AuthEvent.Stage, _ status: AuthEvent.Status, _ message: String, factor: DuoFactor? = nil, dn: String?) {
         events.record(
             AuthEvent(

@@ -118,6 +118,17 @@ public final class RADIUSListener: Sendable {
 
     private func decide(_ login: RADIUSRequestGate.PendingLogin, replyTo remote: SocketAddress, _ outbound: NIOAsyncChannelOutboundWriter<Datagram>) async {
         let outcome = await processor.process(login)
+        log(outcome, login)
+        // Sent before the login counts as complete: a graceful stop closes the socket once no login
+        // is in flight, and must not close it under a reply not yet written.
+        try? await outbound.write(Datagram(remoteAddress: remote, data: ByteBuffer(bytes: outcome.reply)))
+        complete(login, reply: outcome.reply)
+    }
+
+    // Synchronous and not inlined: their locals stay out of the login task's frame, which lives as
+    // long as the login (see PolicyEngine).
+    @inline(never)
+    private func log(_ outcome: RADIUSLoginProcessor.Outcome, _ login: RADIUSRequestGate.PendingLogin) {
         if let refusal = outcome.refusal {
             logger.info("request refused", metadata: ["client": "\(login.key.source)", "reason": "\(refusal)"])
         } else if outcome.joined {
@@ -125,11 +136,12 @@ public final class RADIUSListener: Sendable {
                 "login answered with the decision of an identical one in progress (join_pending_push_window)",
                 metadata: ["client": "\(login.key.source)", "id": "\(login.packet.identifier)", "code": "\(outcome.code)"])
         }
-        // Sent before the login counts as complete: a graceful stop closes the socket once no login
-        // is in flight, and must not close it under a reply not yet written.
-        try? await outbound.write(Datagram(remoteAddress: remote, data: ByteBuffer(bytes: outcome.reply)))
+    }
+
+    @inline(never)
+    private func complete(_ login: RADIUSRequestGate.PendingLogin, reply: [UInt8]) {
         let inFlight = gate.withLock { gate in
-            gate.complete(login.key, reply: outcome.reply, now: .now)
+            gate.complete(login.key, reply: reply, now: .now)
             return gate.loginsInFlight
         }
         metrics.inFlight.record(inFlight)

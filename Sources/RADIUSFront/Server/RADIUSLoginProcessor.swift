@@ -47,16 +47,59 @@ public final class RADIUSLoginProcessor: Sendable {
         public var section: String?
     }
 
+    /// A request read and routed, ready for its section's engine. A class: the async frame that
+    /// waits for the decision holds a reference, not the request.
+    private final class Started: Sendable {
+        let section: Int
+        let request: LoginRequest
+        let binding: ChallengeStates.Binding
+        /// The redeemed State of a challenge answer.
+        let continuation: LoginContinuation?
+
+        init(section: Int, request: LoginRequest, binding: ChallengeStates.Binding, continuation: LoginContinuation?) {
+            self.section = section
+            self.request = request
+            self.binding = binding
+            self.continuation = continuation
+        }
+    }
+
+    /// The async part stays small: a login waiting on a push keeps this frame (and every frame
+    /// under it) for as long as the user takes, so reading the request and building the reply
+    /// are synchronous functions whose locals live on the thread's stack instead.
     public func process(_ login: RADIUSRequestGate.PendingLogin) async -> Outcome {
+        let started: Started
+        switch start(login) {
+        case .success(let ready): started = ready
+        case .failure(let refused): return refused.outcome
+        }
+        let engine = sections[started.section].engine
+        let decision: Decision
+        var joined = false
+        if let continuation = started.continuation {
+            decision = await engine.resume(continuation, answer: started.request.password, request: started.request)
+        } else {
+            (decision, joined) = await decideNew(started.request, section: started.section, login: login)
+        }
+        return finish(login, decision, started, joined: joined)
+    }
+
+    /// An answer given before the engine was asked.
+    private struct Refused: Error {
+        var outcome: Outcome
+    }
+
+    @inline(never)
+    private func start(_ login: RADIUSRequestGate.PendingLogin) -> Result<Started, Refused> {
         let packet = login.packet
 
-        guard let nameAttribute = packet[.userName] else { return refuse(login, "the request has no User-Name") }
+        guard let nameAttribute = packet[.userName] else { return .failure(Refused(outcome: refuse(login, "the request has no User-Name"))) }
         let parsed: LoginIdentity
         do {
             parsed = try LoginIdentity.parse(octets: nameAttribute.value)
         } catch {
             // SECURITY.md: refused before any lookup; the name itself is not logged.
-            return refuse(login, "User-Name refused: \(error)")
+            return .failure(Refused(outcome: refuse(login, "User-Name refused: \(error)")))
         }
         let sectionIndex: Int
         let identity: LoginIdentity
@@ -73,46 +116,49 @@ public final class RADIUSLoginProcessor: Sendable {
                         sections.first { $0.name == name }.flatMap { Self.clientAddress(packet, attribute: $0.clientIPAttribute) }
                     },
                     serverSection: candidates.joined(separator: ","), serverSectionIntegrationKey: "", factor: nil, hostname: hostname))
-            return refuse(
+            return .failure(Refused(outcome: refuse(
                 login, "no realm matched '\(parsed.raw)' (the match_* rules of \(candidates.map { "[\($0)]" }.joined(separator: ", ")) did not hold)",
-                message: "Access denied: no realm matched this login")
+                message: "Access denied: no realm matched this login")))
         }
         let section = sections[sectionIndex]
         if packet[.chapPassword] != nil {
-            return refuse(login, "CHAP-Password: twofold needs the password itself (PAP) to check it and to read a factor from it")
+            return .failure(Refused(outcome: refuse(
+                login, "CHAP-Password: twofold needs the password itself (PAP) to check it and to read a factor from it")))
         }
         let passwords = packet.all(.userPassword)
         guard passwords.count == 1 else {
-            return refuse(login, passwords.isEmpty ? "the request has no User-Password" : "the request has \(passwords.count) User-Password attributes")
+            return .failure(Refused(outcome: refuse(
+                login, passwords.isEmpty ? "the request has no User-Password" : "the request has \(passwords.count) User-Password attributes")))
         }
         let password: Password
         do {
             password = Password(try RADIUSUserPassword.unhide(passwords[0].value, secret: login.secret, authenticator: packet.authenticator))
         } catch {
-            return refuse(login, "\(error)")
+            return .failure(Refused(outcome: refuse(login, "\(error)")))
         }
 
         let request = LoginRequest(
             identity: identity, password: password, clientAddress: Self.clientAddress(packet, attribute: section.clientIPAttribute),
             context: .radius(forwardedAttributes: packet.attributes.filter { !RADIUSAttributeType.notForwardedUpstream.contains($0.type) }))
         let binding = ChallengeStates.Binding(client: login.key.source, username: identity.raw, section: section.name)
-
-        let decision: Decision
-        var joined = false
+        var continuation: LoginContinuation?
         if let state = packet[.state] {
             let now = clock()
             switch challenges.withLock({ $0.redeem(state.value, by: binding, now: now) }) {
-            case .success(let continuation):
-                decision = await section.engine.resume(continuation, answer: password, request: request)
+            case .success(let redeemed):
+                continuation = redeemed
             case .failure(let refusal):
-                return refuse(login, "challenge answer refused: \(refusal)", message: "This login expired; please start again")
+                return .failure(Refused(outcome: refuse(login, "challenge answer refused: \(refusal)", message: "This login expired; please start again")))
             }
-        } else {
-            (decision, joined) = await decideNew(request, section: sectionIndex, login: login)
         }
-        var outcome = reply(to: login, decision, binding: binding)
+        return .success(Started(section: sectionIndex, request: request, binding: binding, continuation: continuation))
+    }
+
+    @inline(never)
+    private func finish(_ login: RADIUSRequestGate.PendingLogin, _ decision: Decision, _ started: Started, joined: Bool) -> Outcome {
+        var outcome = reply(to: login, decision, binding: started.binding)
         outcome.joined = joined
-        outcome.section = section.name
+        outcome.section = sections[started.section].name
         return outcome
     }
 
@@ -121,37 +167,61 @@ public final class RADIUSLoginProcessor: Sendable {
 
     /// Decides a login without State, joining an identical one in progress when the section
     /// allows it (``PendingLogins``). Only a login with the user's address can join or be joined.
+    @inline(never)
     private func decideNew(
         _ request: LoginRequest, section sectionIndex: Int, login: RADIUSRequestGate.PendingLogin
     ) async -> (Decision, joined: Bool) {
-        let section = sections[sectionIndex]
-        guard section.joinPendingWindow > .zero, let userAddress = request.clientAddress else {
-            return (await section.engine.authenticate(request), false)
+        let engine = sections[sectionIndex].engine
+        guard let (key, window) = pendingKey(request, section: sectionIndex, login: login) else {
+            return (await engine.authenticate(request), false)
         }
+        let (role, shared) = await join(key, window: window)
+        if role == .joined, let shared { return (shared, true) }
+        let decision = await engine.authenticate(request)
+        if case .lead(let leader) = role { finishLead(key, leader: leader, decision) }
+        return (decision, false)
+    }
+
+    /// Joins an identical login in progress (and waits for its decision), or takes the lead.
+    @inline(never)
+    private func join(_ key: PendingLogins<Waiter>.Key, window: Duration) async -> (PendingLogins<Waiter>.Begin, Decision?) {
+        let now = clock()
+        var role = PendingLogins<Waiter>.Begin.alone
+        let shared: Decision? = await withCheckedContinuation { continuation in
+            role = pending.withLock { $0.begin(key, waiter: continuation, window: window, now: now) }
+            if role != .joined { continuation.resume(returning: nil) }
+        }
+        return (role, shared)
+    }
+
+    /// Hands the leader's decision to the logins that joined it (a challenge is not shared: its
+    /// State is single use, so they go on alone).
+    @inline(never)
+    private func finishLead(_ key: PendingLogins<Waiter>.Key, leader: UInt64, _ decision: Decision) {
+        let share: Decision? = if case .challenge = decision { nil } else { decision }
+        for waiter in pending.withLock({ $0.finish(key, leader: leader) }) { waiter.resume(returning: share) }
+    }
+
+    /// What identifies a login others may join, and the section's window; nil when the section does
+    /// not join logins or the login has no user address.
+    @inline(never)
+    private func pendingKey(
+        _ request: LoginRequest, section sectionIndex: Int, login: RADIUSRequestGate.PendingLogin
+    ) -> (PendingLogins<Waiter>.Key, Duration)? {
+        let window = sections[sectionIndex].joinPendingWindow
+        guard window > .zero, let userAddress = request.clientAddress else { return nil }
         let digest = HMAC<SHA256>.authenticationCode(for: request.password.bytes, using: passwordDigestKey)
         let key = PendingLogins<Waiter>.Key(
             // The name as sent, not normalised: a primary may tell `Alice` from `alice`, and a name
             // it would refuse must not ride on another's accept.
             section: sectionIndex, device: login.key.source, userAddress: userAddress, user: request.identity.raw,
             passwordDigest: Array(digest))
-        let now = clock()
-        var role = PendingLogins<Waiter>.Begin.alone
-        let shared: Decision? = await withCheckedContinuation { continuation in
-            role = pending.withLock { $0.begin(key, waiter: continuation, window: section.joinPendingWindow, now: now) }
-            if role != .joined { continuation.resume(returning: nil) }
-        }
-        if role == .joined, let shared { return (shared, true) }
-
-        let decision = await section.engine.authenticate(request)
-        if case .lead(let leader) = role {
-            let share: Decision? = if case .challenge = decision { nil } else { decision }
-            for waiter in pending.withLock({ $0.finish(key, leader: leader) }) { waiter.resume(returning: share) }
-        }
-        return (decision, false)
+        return (key, window)
     }
 
     /// The user's address from `client_ip_attr`, when it holds an IP address (Duo's `ipaddr`
     /// takes nothing else; a MAC in Calling-Station-Id is left out).
+    @inline(never)
     public static func clientAddress(_ packet: RADIUSPacket, attribute: RADIUSAttributeType) -> String? {
         guard let value = packet[attribute] else { return nil }
         if let text = value.text, let address = IPAddress(text.trimmingCharacters(in: .whitespaces)) { return address.description }
@@ -159,6 +229,7 @@ public final class RADIUSLoginProcessor: Sendable {
         return nil
     }
 
+    @inline(never)
     private func reply(to login: RADIUSRequestGate.PendingLogin, _ decision: Decision, binding: ChallengeStates.Binding) -> Outcome {
         let code: RADIUSCode
         var attributes: [RADIUSAttribute]
@@ -184,6 +255,7 @@ public final class RADIUSLoginProcessor: Sendable {
         return encode(login, code, attributes, refusal: nil)
     }
 
+    @inline(never)
     private func refuse(_ login: RADIUSRequestGate.PendingLogin, _ reason: String, message: String = "Access denied") -> Outcome {
         encode(login, .accessReject, RADIUSAttribute.replyMessages(message), refusal: reason)
     }
