@@ -95,17 +95,10 @@ import Testing
             [main]
             http_ca_certs_file=\(folder.appendingPathComponent("duo-ca.pem").path)
 
-            [ad_client]
-            host=127.0.0.1
-            port=\(directory.port)
-            auth_type=plain
-            bind_dn=\(directory.serviceAccountDN!)
-            service_account_password=\(service.password)
-            search_dn=\(directory.peopleDN)
-            username_attribute=uid
-
 
             """
+            + RunCommandTests.adClient(directory)
+            + "\n"
             + section("ldap_server_auto", ikey, port: port, "exempt_ou_1=ou=services,\(directory.baseDN)" + tlsLines)
             + section("ldap_server_auto2", ikeyPeople, port: realmsPort, "exempt_primary_bind=false\nmatch_bind_dn_suffix=\(directory.peopleDN)")
             + section("ldap_server_auto3", ikeyRest, port: realmsPort, "exempt_primary_bind=false\nmatch_bind_dn_suffix=\(directory.baseDN)")

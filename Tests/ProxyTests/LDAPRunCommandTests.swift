@@ -106,6 +106,17 @@ import Glibc
         try await tool("ldapwhoami", ["-H", url, "-x"] + (startTLS ? ["-ZZ"] : []) + ["-D", dn, "-w", password], running)
     }
 
+    /// What the Duo Web frame would send back for alice: Duo's AUTH cookie (signed with the secret
+    /// key, as Duo signs it) and the APP cookie of the request in the failed `web` bind's message.
+    static func frameResponse(toFailedBind stderr: String) throws -> String {
+        let request = try #require(stderr.range(of: "TX|").map { String(stderr[$0.lowerBound...].prefix { !$0.isWhitespace }) })
+        let application = try #require(request.split(separator: ":").last)
+        let authentication = try DuoWeb.signedCookie(
+            prefix: DuoWeb.authenticationPrefix, key: skey, username: "alice", integrationKey: ikey,
+            now: Int64(Date().timeIntervalSince1970), lifetime: 300)
+        return authentication + ":" + application
+    }
+
     // MARK: - ldapwhoami and ldapsearch
 
     @Test(.enabled(if: Peers.shouldRun("ldapwhoami", "ldapsearch")), .timeLimit(.minutes(3)))
@@ -151,14 +162,10 @@ import Glibc
         // frame's whole signed response (Duo's AUTH cookie and the request's APP cookie) is a password.
         let web = try await Self.whoami(running.ldapsURL, "cn=alice,\(Self.base)", "web", running)
         #expect(web.status == 49, "\(web.stderr)")
-        let request = try #require(web.stderr.range(of: "TX|").map { String(web.stderr[$0.lowerBound...].prefix { !$0.isWhitespace }) })
-        let application = try #require(request.split(separator: ":").last)
-        let authentication = try DuoWeb.signedCookie(
-            prefix: DuoWeb.authenticationPrefix, key: Self.skey, username: "alice", integrationKey: Self.ikey,
-            now: Int64(Date().timeIntervalSince1970), lifetime: 300)
-        let framed = try await Self.whoami(running.ldapsURL, "cn=alice,\(Self.base)", authentication + ":" + application, running)
+        let response = try Self.frameResponse(toFailedBind: web.stderr)
+        let framed = try await Self.whoami(running.ldapsURL, "cn=alice,\(Self.base)", response, running)
         #expect(framed.status == 0, "\(framed.stderr)\n\(running.proxy.transcript)")
-        let framedForBob = try await Self.whoami(running.ldapsURL, "cn=bob,\(Self.base)", authentication + ":" + application, running)
+        let framedForBob = try await Self.whoami(running.ldapsURL, "cn=bob,\(Self.base)", response, running)
         #expect(framedForBob.status == 49, "alice's response opens no other user's bind")
 
         // Refusals: wrong secret key, unknown IKEY, empty password (never reaches Duo), clear bind.
@@ -200,14 +207,10 @@ import Glibc
         let other = try await Self.start(main: "state_key=a-key-of-another-deployment-entirely")
         let web = try await Self.whoami(first.ldapsURL, "cn=alice,\(Self.base)", "web", first)
         #expect(web.status == 49, "\(web.stderr)")
-        let request = try #require(web.stderr.range(of: "TX|").map { String(web.stderr[$0.lowerBound...].prefix { !$0.isWhitespace }) })
-        let application = try #require(request.split(separator: ":").last)
-        let authentication = try DuoWeb.signedCookie(
-            prefix: DuoWeb.authenticationPrefix, key: Self.skey, username: "alice", integrationKey: Self.ikey,
-            now: Int64(Date().timeIntervalSince1970), lifetime: 300)
-        let refused = try await Self.whoami(other.ldapsURL, "cn=alice,\(Self.base)", authentication + ":" + application, other)
+        let response = try Self.frameResponse(toFailedBind: web.stderr)
+        let refused = try await Self.whoami(other.ldapsURL, "cn=alice,\(Self.base)", response, other)
         #expect(refused.status == 49, "another state_key cannot open the request: \(refused.stderr)")
-        let answered = try await Self.whoami(second.ldapsURL, "cn=alice,\(Self.base)", authentication + ":" + application, second)
+        let answered = try await Self.whoami(second.ldapsURL, "cn=alice,\(Self.base)", response, second)
         #expect(answered.status == 0, "\(answered.stderr)\n\(second.proxy.transcript)")
         #expect(second.sim.stats().users["alice"]?.auth ?? 0 == 0, "a verified Duo Web response needs no Duo call")
         await first.stop()

@@ -173,15 +173,16 @@ import Glibc
         await running.sim.stop()
     }
 
-    /// An `[ad_client]` section for the test directory: plain binds, users by uid.
+    /// An `[ad_client]` section for the test directory: plain binds as its service account (the
+    /// admin when it has none), users by uid.
     static func adClient(_ directory: SlapdPeer) -> String {
         """
         [ad_client]
         host=127.0.0.1
         port=\(directory.port)
         auth_type=plain
-        bind_dn=\(directory.adminDN)
-        service_account_password=\(directory.adminPassword)
+        bind_dn=\(directory.serviceAccountDN ?? directory.adminDN)
+        service_account_password=\(directory.serviceAccount?.password ?? directory.adminPassword)
         search_dn=\(directory.peopleDN)
         username_attribute=uid
 

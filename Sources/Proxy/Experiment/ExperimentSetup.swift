@@ -20,6 +20,14 @@ struct ExperimentTarget: Hashable, Sendable {
     var port: Int
     var kind: Kind
 
+    /// Another section sharing this target's listener: `a+b`, and its failmode when it differs.
+    mutating func add(_ section: SectionPolicy) {
+        name += "+\(section.name)"
+        if !failmode.split(separator: "+").contains(Substring(section.failmode.rawValue)) {
+            failmode += "+\(section.failmode.rawValue)"
+        }
+    }
+
     var listener: String {
         let address = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
         switch kind {
@@ -103,10 +111,7 @@ enum ExperimentSetup {
         for server in configuration.radiusServers {
             let key = "\(server.interface)|\(server.port)"
             if let index = seen[key] {
-                targets[index].name += "+\(server.policy.name)"
-                if !targets[index].failmode.split(separator: "+").contains(Substring(server.policy.failmode.rawValue)) {
-                    targets[index].failmode += "+\(server.policy.failmode.rawValue)"
-                }
+                targets[index].add(server.policy)
                 continue
             }
             let host = loopback(server.interface)
@@ -137,10 +142,7 @@ enum ExperimentSetup {
             }
             let key = "\(server.interface)|\(port)|\(auto.client)"
             if let index = seenDirectories[key] {
-                targets[index].name += "+\(server.policy.name)"
-                if !targets[index].failmode.split(separator: "+").contains(Substring(server.policy.failmode.rawValue)) {
-                    targets[index].failmode += "+\(server.policy.failmode.rawValue)"
-                }
+                targets[index].add(server.policy)
                 continue
             }
             // The configuration checked that `client` is an `[ad_client]`, with a bind_dn and a password.

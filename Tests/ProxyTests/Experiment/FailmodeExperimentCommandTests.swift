@@ -46,6 +46,38 @@ import Testing
         }
     }
 
+    /// Runs `twofold experiment failmode` on `config` with the tests' scenario: alice and bob with
+    /// their `passwords`, alice with a wrong one and an unknown mallory; healthy 2 s, down 3 s,
+    /// healthy 3 s ("recovered"); the breaker's cool-down 1 s.
+    static func experiment(
+        in folder: URL, config: String, rate: Int, passwords: [String: String], out: URL
+    ) async throws -> (status: Int32, stdout: String, stderr: String) {
+        let configPath = folder.appendingPathComponent("authproxy.cfg").path
+        try config.write(toFile: configPath, atomically: true, encoding: .utf8)
+        let scenario = """
+            {
+              "rate": \(rate),
+              "users": [
+                {"name": "alice", "password": "\(passwords["alice"]!)", "expect_primary": true},
+                {"name": "alice", "password": "not-alice-pass", "expect_primary": false},
+                {"name": "bob", "password": "\(passwords["bob"]!)", "expect_primary": true},
+                {"name": "mallory", "password": "guess", "expect_primary": false}
+              ],
+              "phases": [
+                {"condition": "healthy", "seconds": 2},
+                {"condition": "down", "seconds": 3},
+                {"condition": "healthy", "seconds": 3, "name": "recovered"}
+              ]
+            }
+            """
+        let scenarioPath = folder.appendingPathComponent("scenario.json").path
+        try scenario.write(toFile: scenarioPath, atomically: true, encoding: .utf8)
+        return try await PeerProcess.run(
+            RunCommandTests.twofold,
+            ["experiment", "failmode", "--config", configPath, "--scenario", scenarioPath, "--out", out.path, "--breaker-cool-down", "1"],
+            timeout: .seconds(60))
+    }
+
     @Test(.timeLimit(.minutes(2)))
     func safeLetsRightPasswordsInDuringAnOutageAndSecureRefusesEveryLogin() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("twofold-experiment-\(UUID().uuidString)")
@@ -100,32 +132,9 @@ import Testing
             port=\(ldapPort)
 
             """
-        let configPath = folder.appendingPathComponent("authproxy.cfg").path
-        try config.write(toFile: configPath, atomically: true, encoding: .utf8)
-        let scenario = """
-            {
-              "rate": 6,
-              "users": [
-                {"name": "alice", "password": "alice-pass", "expect_primary": true},
-                {"name": "alice", "password": "not-alice-pass", "expect_primary": false},
-                {"name": "bob", "password": "bob-pass", "expect_primary": true},
-                {"name": "mallory", "password": "guess", "expect_primary": false}
-              ],
-              "phases": [
-                {"condition": "healthy", "seconds": 2},
-                {"condition": "down", "seconds": 3},
-                {"condition": "healthy", "seconds": 3, "name": "recovered"}
-              ]
-            }
-            """
-        let scenarioPath = folder.appendingPathComponent("scenario.json").path
-        try scenario.write(toFile: scenarioPath, atomically: true, encoding: .utf8)
         let out = folder.appendingPathComponent("out")
-
-        let run = try await PeerProcess.run(
-            RunCommandTests.twofold,
-            ["experiment", "failmode", "--config", configPath, "--scenario", scenarioPath, "--out", out.path, "--breaker-cool-down", "1"],
-            timeout: .seconds(60))
+        let run = try await Self.experiment(
+            in: folder, config: config, rate: 6, passwords: ["alice": "alice-pass", "bob": "bob-pass"], out: out)
         #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
         #expect(
             run.stdout.split(separator: "\n").contains { $0.hasPrefix("| radius_server_auto2 ") && $0.contains(" | secure ") && $0.contains(" | down ") },
@@ -244,15 +253,7 @@ import Testing
             try certificates.leafCertificatePEM.write(to: folder.appendingPathComponent("ldap-cert.pem"), atomically: true, encoding: .utf8)
             try certificates.leafPrivateKeyPEM.write(to: folder.appendingPathComponent("ldap-key.pem"), atomically: true, encoding: .utf8)
 
-            let config = """
-                [ad_client]
-                host=127.0.0.1
-                port=\(directory.port)
-                auth_type=plain
-                bind_dn=\(directory.serviceAccountDN!)
-                service_account_password=\(service.password)
-                search_dn=\(directory.peopleDN)
-                username_attribute=uid
+            let config = RunCommandTests.adClient(directory) + """
 
                 [ldap_server_auto]
                 ikey=DIAAAAAAAAAAAAAAAAAA
@@ -276,31 +277,9 @@ import Testing
                 port=\(securePort)
 
                 """
-            let configPath = folder.appendingPathComponent("authproxy.cfg").path
-            try config.write(toFile: configPath, atomically: true, encoding: .utf8)
-            let scenario = """
-                {
-                  "rate": 4,
-                  "users": [
-                    {"name": "alice", "password": "\(directory.user("alice")!.password)", "expect_primary": true},
-                    {"name": "alice", "password": "not-alice-pass", "expect_primary": false},
-                    {"name": "bob", "password": "\(directory.user("bob")!.password)", "expect_primary": true},
-                    {"name": "mallory", "password": "guess", "expect_primary": false}
-                  ],
-                  "phases": [
-                    {"condition": "healthy", "seconds": 2},
-                    {"condition": "down", "seconds": 3},
-                    {"condition": "healthy", "seconds": 3, "name": "recovered"}
-                  ]
-                }
-                """
-            let scenarioPath = folder.appendingPathComponent("scenario.json").path
-            try scenario.write(toFile: scenarioPath, atomically: true, encoding: .utf8)
-
-            return try await PeerProcess.run(
-                RunCommandTests.twofold,
-                ["experiment", "failmode", "--config", configPath, "--scenario", scenarioPath, "--out", out.path, "--breaker-cool-down", "1"],
-                timeout: .seconds(60))
+            return try await Self.experiment(
+                in: folder, config: config, rate: 4,
+                passwords: ["alice": directory.user("alice")!.password, "bob": directory.user("bob")!.password], out: out)
         }
         #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
 
