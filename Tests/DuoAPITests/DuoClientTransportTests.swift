@@ -18,14 +18,24 @@ import Testing
     }
 
     /// A TCP server on 127.0.0.1 that accepts connections and then does nothing with them (or
-    /// closes them at once).
-    static func silentServer(closeAtOnce: Bool = false) async throws -> any Channel {
+    /// closes each as soon as the client sends something: closing before the request is written
+    /// would only make the client's pool connect again until the deadline).
+    static func silentServer(closeOnRead: Bool = false) async throws -> any Channel {
         try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .childChannelInitializer { channel in
-                closeAtOnce ? channel.close() : channel.eventLoop.makeSucceededVoidFuture()
+                channel.eventLoop.makeCompletedFuture {
+                    if closeOnRead { try channel.pipeline.syncOperations.addHandler(CloseOnRead()) }
+                }
             }
             .bind(host: "127.0.0.1", port: 0)
             .get()
+    }
+
+    private final class CloseOnRead: ChannelInboundHandler, Sendable {
+        typealias InboundIn = ByteBuffer
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            context.close(promise: nil)
+        }
     }
 
     @Test(.timeLimit(.minutes(1)))
@@ -62,8 +72,8 @@ import Testing
     }
 
     @Test(.timeLimit(.minutes(1)))
-    func aServerThatClosesAtOnceIsAReset() async throws {
-        let server = try await Self.silentServer(closeAtOnce: true)
+    func aServerThatClosesOnTheRequestIsAReset() async throws {
+        let server = try await Self.silentServer(closeOnRead: true)
         defer { server.close(promise: nil) }
         let client = try Self.client(port: server.localAddress!.port!)
         defer { Task { try? await client.shutdown() } }
@@ -78,7 +88,7 @@ import Testing
 
     @Test(.timeLimit(.minutes(1)))
     func tlsToAServerThatSpeaksNoTLSFailsAsUnavailable() async throws {
-        let server = try await Self.silentServer(closeAtOnce: true)
+        let server = try await Self.silentServer(closeOnRead: true)
         defer { server.close(promise: nil) }
         let client = try Self.client(port: server.localAddress!.port!, useTLS: true)
         defer { Task { try? await client.shutdown() } }
