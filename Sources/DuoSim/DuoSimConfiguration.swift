@@ -170,5 +170,4 @@ public struct DuoSimStats: Codable, Sendable, Hashable {
         case pendingPushes = "pending_pushes"
         case http2Connections = "http2_connections"
     }
-
 }

@@ -43,9 +43,6 @@ final class DuoStatusPools: Sendable {
         return try await body(pool)
     }
 
-    /// How many pools exist, and the polls each carries now.
-    var polls: [Int] { state.withLock { $0.polls } }
-
     private func acquire() -> (HTTPClient, Int)? {
         state.withLock { state in
             if state.closed { return nil }

@@ -219,44 +219,47 @@ public final class PolicyEngine: Sendable {
 
     @inline(never)
     private func primaryDecided(_ outcome: PrimaryOutcome, _ request: LoginRequest, factor: FactorAnswer?) async -> Decision {
-        guard case .accepted(let accept) = outcome else { return primaryNotAccepted(outcome, request) }
-        if let exempted = primaryAccepted(request, accept) { return exempted }
-        return await secondFactor(request, after: accept, factor: factor)
+        switch afterPrimary(outcome, request) {
+        case .decided(let decision):
+            return decision
+        case .secondFactor(let accept):
+            return await secondFactor(request, after: accept, factor: factor)
+        }
     }
 
-    /// The primary accepted: its auth event, and the decision when the user is exempt from Duo.
-    @inline(never)
-    private func primaryAccepted(_ request: LoginRequest, _ accept: PrimaryAccept) -> Decision? {
-        emit(request, .primary, .allow, "Primary authentication succeeded", dn: accept.distinguishedName)
-        guard section.isExempt(request.identity, distinguishedName: accept.distinguishedName) else { return nil }
-        return finishSecondary(
-            request, .accept(accept, withoutSecondFactor: true), PolicyMessages.exempt, reason: "exempt user",
-            dn: accept.distinguishedName)
+    /// What follows the primary's answer: a decision, or Duo for an accepted, non-exempt user.
+    private enum PrimaryStep {
+        case decided(Decision)
+        case secondFactor(PrimaryAccept)
     }
 
     @inline(never)
-    private func primaryNotAccepted(_ outcome: PrimaryOutcome, _ request: LoginRequest) -> Decision {
+    private func afterPrimary(_ outcome: PrimaryOutcome, _ request: LoginRequest) -> PrimaryStep {
         switch outcome {
-        case .accepted:
-            preconditionFailure("primaryNotAccepted is called only for a primary that did not accept")
+        case .accepted(let accept):
+            emit(request, .primary, .allow, "Primary authentication succeeded", dn: accept.distinguishedName)
+            guard section.isExempt(request.identity, distinguishedName: accept.distinguishedName) else { return .secondFactor(accept) }
+            return .decided(finishSecondary(
+                request, .accept(accept, withoutSecondFactor: true), PolicyMessages.exempt, reason: "exempt user",
+                dn: accept.distinguishedName))
 
         case .rejected(let rejection):
             limiter.recordPrimaryFailure(user: request.identity.normalized, address: request.clientAddress, now: clock.monotonic())
-            return finishPrimary(
+            return .decided(finishPrimary(
                 request, .reject, PolicyMessages.primaryRejected, reason: "\(primary.name): \(rejection)",
-                attributes: rejection.passThroughAttributes)
+                attributes: rejection.passThroughAttributes))
 
         case .unavailable(let diagnostic):
             logger.error(
                 "primary authentication unavailable",
                 metadata: ["section": "\(section.name)", "primary": "\(primary.name)", "reason": "\(diagnostic)"])
-            return finishPrimary(request, .reject, PolicyMessages.primaryUnavailable, reason: "\(primary.name) unavailable: \(diagnostic)")
+            return .decided(finishPrimary(request, .reject, PolicyMessages.primaryUnavailable, reason: "\(primary.name) unavailable: \(diagnostic)"))
 
         case .challenged(let challenge):
             let continuation = LoginContinuation(
                 username: request.identity.raw, stage: .upstreamChallenge(state: challenge.state), distinguishedName: nil,
                 passThrough: [], attemptsLeft: section.challengeAttempts)
-            return .challenge(.init(prompt: challenge.message, continuation: continuation, attributes: challenge.passThroughAttributes))
+            return .decided(.challenge(.init(prompt: challenge.message, continuation: continuation, attributes: challenge.passThroughAttributes)))
         }
     }
 

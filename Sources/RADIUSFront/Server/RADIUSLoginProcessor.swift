@@ -70,8 +70,8 @@ public final class RADIUSLoginProcessor: Sendable {
     public func process(_ login: RADIUSRequestGate.PendingLogin) async -> Outcome {
         let started: Started
         switch start(login) {
-        case .success(let ready): started = ready
-        case .failure(let refused): return refused.outcome
+        case .ready(let ready): started = ready
+        case .answered(let outcome): return outcome
         }
         let engine = sections[started.section].engine
         let decision: Decision
@@ -84,22 +84,23 @@ public final class RADIUSLoginProcessor: Sendable {
         return finish(login, decision, started, joined: joined)
     }
 
-    /// An answer given before the engine was asked.
-    private struct Refused: Error {
-        var outcome: Outcome
+    private enum Start {
+        case ready(Started)
+        /// Answered before the engine was asked (a refusal).
+        case answered(Outcome)
     }
 
     @inline(never)
-    private func start(_ login: RADIUSRequestGate.PendingLogin) -> Result<Started, Refused> {
+    private func start(_ login: RADIUSRequestGate.PendingLogin) -> Start {
         let packet = login.packet
 
-        guard let nameAttribute = packet[.userName] else { return .failure(Refused(outcome: refuse(login, "the request has no User-Name"))) }
+        guard let nameAttribute = packet[.userName] else { return .answered(refuse(login, "the request has no User-Name")) }
         let parsed: LoginIdentity
         do {
             parsed = try LoginIdentity.parse(octets: nameAttribute.value)
         } catch {
             // SECURITY.md: refused before any lookup; the name itself is not logged.
-            return .failure(Refused(outcome: refuse(login, "User-Name refused: \(error)")))
+            return .answered(refuse(login, "User-Name refused: \(error)"))
         }
         let sectionIndex: Int
         let identity: LoginIdentity
@@ -116,25 +117,25 @@ public final class RADIUSLoginProcessor: Sendable {
                         sections.first { $0.name == name }.flatMap { Self.clientAddress(packet, attribute: $0.clientIPAttribute) }
                     },
                     serverSection: candidates.joined(separator: ","), serverSectionIntegrationKey: "", factor: nil, hostname: hostname))
-            return .failure(Refused(outcome: refuse(
+            return .answered(refuse(
                 login, "no realm matched '\(parsed.raw)' (the match_* rules of \(candidates.map { "[\($0)]" }.joined(separator: ", ")) did not hold)",
-                message: "Access denied: no realm matched this login")))
+                message: "Access denied: no realm matched this login"))
         }
         let section = sections[sectionIndex]
         if packet[.chapPassword] != nil {
-            return .failure(Refused(outcome: refuse(
-                login, "CHAP-Password: twofold needs the password itself (PAP) to check it and to read a factor from it")))
+            return .answered(refuse(
+                login, "CHAP-Password: twofold needs the password itself (PAP) to check it and to read a factor from it"))
         }
         let passwords = packet.all(.userPassword)
         guard passwords.count == 1 else {
-            return .failure(Refused(outcome: refuse(
-                login, passwords.isEmpty ? "the request has no User-Password" : "the request has \(passwords.count) User-Password attributes")))
+            return .answered(refuse(
+                login, passwords.isEmpty ? "the request has no User-Password" : "the request has \(passwords.count) User-Password attributes"))
         }
         let password: Password
         do {
             password = Password(try RADIUSUserPassword.unhide(passwords[0].value, secret: login.secret, authenticator: packet.authenticator))
         } catch {
-            return .failure(Refused(outcome: refuse(login, "\(error)")))
+            return .answered(refuse(login, "\(error)"))
         }
 
         let request = LoginRequest(
@@ -148,10 +149,10 @@ public final class RADIUSLoginProcessor: Sendable {
             case .success(let redeemed):
                 continuation = redeemed
             case .failure(let refusal):
-                return .failure(Refused(outcome: refuse(login, "challenge answer refused: \(refusal)", message: "This login expired; please start again")))
+                return .answered(refuse(login, "challenge answer refused: \(refusal)", message: "This login expired; please start again"))
             }
         }
-        return .success(Started(section: sectionIndex, request: request, binding: binding, continuation: continuation))
+        return .ready(Started(section: sectionIndex, request: request, binding: binding, continuation: continuation))
     }
 
     @inline(never)
