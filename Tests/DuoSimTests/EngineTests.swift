@@ -73,6 +73,8 @@ import Testing
             let started = try json(engine.handle(formRequest(["username": user, "factor": "push", "async": "1"]),
                                                  now: now, unixTime: Self.unixTime))
             let txid = try #require((started["response"] as? [String: Any])?["txid"] as? String)
+            // Shaped like Duo's: a lower-case UUID.
+            #expect(txid.wholeMatch(of: /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/) != nil, "\(txid)")
             let status = getRequest(["txid": txid], path: "/auth/v2/auth_status")
             let first = try json(engine.handle(status, now: now, unixTime: Self.unixTime))
             #expect((first["response"] as? [String: Any])?["result"] as? String == "waiting", "\(user)")

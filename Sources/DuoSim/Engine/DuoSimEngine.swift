@@ -59,6 +59,8 @@ public final class DuoSimEngine: Sendable {
     let configuration: DuoSimConfiguration
     private let usersByID: [String: String]
     private let state = Mutex(State())
+    /// The bodies of repeated answers (`encoded`).
+    private let encodedAnswers = Mutex<[RepeatedAnswer: [UInt8]]>([:])
 
     public init(configuration: DuoSimConfiguration) {
         self.configuration = configuration
@@ -154,7 +156,7 @@ public final class DuoSimEngine: Sendable {
         guard let outcome else {
             return record("/auth/v2/auth", failure: .invalidParameter("txid"))
         }
-        return record("/auth/v2/auth", ok(outcome))
+        return record("/auth/v2/auth", encoded(.auth(outcome)))
     }
 
     // MARK: Routing
@@ -194,7 +196,7 @@ public final class DuoSimEngine: Sendable {
         case "/auth/v2/check":
             return .success(.respond(ok(DuoTimeResponse(time: unixTime))))
         case "/auth/v2/preauth":
-            return preauth(caller).map { .respond(ok($0)) }
+            return preauth(caller).map { .respond(encoded(.preauth($0))) }
         case "/auth/v2/auth":
             return auth(caller, now: now, unixTime: unixTime)
         default:
@@ -316,13 +318,17 @@ public final class DuoSimEngine: Sendable {
             }
         }
 
+        guard isAsync || kind != .immediate else {
+            // Answered at once: no transaction to remember.
+            state.withLock { $0.stats.users[found.name, default: .init()].auth += 1 }
+            return .success(.respond(encoded(.auth(outcome))))
+        }
         let txid = Self.makeTransactionID()
         let transaction = Transaction(username: found.name, integrationKey: caller.integrationKey, kind: kind,
                                       resolvesAt: now + delay, outcome: outcome)
         state.withLock { state in
             state.stats.users[found.name, default: .init()].auth += 1
             if kind != .immediate { state.stats.users[found.name, default: .init()].push += 1 }
-            guard isAsync || kind != .immediate else { return }
             state.insertions += 1
             if state.insertions % 1024 == 0 {
                 // Answered transactions are kept a while for repeated polls, then forgotten.
@@ -332,7 +338,6 @@ public final class DuoSimEngine: Sendable {
             state.transactions[txid] = transaction
         }
         if isAsync { return .success(.respond(ok(DuoAuthResponse(txid: txid)))) }
-        if kind == .immediate { return .success(.respond(ok(outcome))) }
         return .success(.awaitTransaction(txid: txid, deadline: transaction.resolvesAt))
     }
 
@@ -362,8 +367,8 @@ public final class DuoSimEngine: Sendable {
         }
         switch poll {
         case .unknown: return .failure(.invalidParameter("txid"))
-        case .answered(let outcome): return .success(.respond(ok(outcome)))
-        case .waiting(let kind): return .success(.respond(ok(Self.waiting(kind))))
+        case .answered(let outcome): return .success(.respond(encoded(.auth(outcome))))
+        case .waiting(let kind): return .success(.respond(encoded(.auth(Self.waiting(kind)))))
         case .hold(let deadline): return .success(.awaitStatus(txid: txid, deadline: deadline))
         }
     }
@@ -372,7 +377,7 @@ public final class DuoSimEngine: Sendable {
     public func finishStatus(txid: String, now: NIODeadline) -> DuoSimResponse {
         let transaction = state.withLock { $0.transactions[txid] }
         guard let transaction else { return record("/auth/v2/auth_status", failure: .invalidParameter("txid")) }
-        return record("/auth/v2/auth_status", ok(now >= transaction.resolvesAt ? transaction.outcome : Self.waiting(transaction.kind)))
+        return record("/auth/v2/auth_status", encoded(.auth(now >= transaction.resolvesAt ? transaction.outcome : Self.waiting(transaction.kind))))
     }
 
     private static func waiting(_ kind: Transaction.Kind) -> DuoAuthResponse {
@@ -384,13 +389,25 @@ public final class DuoSimEngine: Sendable {
         }
     }
 
+    /// A random transaction ID shaped like Duo's (a lower-case UUID: 8-4-4-4-12 hex digits).
     static func makeTransactionID() -> String {
         var generator = SystemRandomNumberGenerator()
-        let high = generator.next() as UInt64
-        let low = generator.next() as UInt64
-        let text = String(format: "%016llx%016llx", high, low)
-        let characters = Array(text)
-        return [0..<8, 8..<12, 12..<16, 16..<20, 20..<32].map { String(characters[$0]) }.joined(separator: "-")
+        var bits = (generator.next() as UInt64, generator.next() as UInt64)
+        return String(unsafeUninitializedCapacity: 36) { out in
+            let digits: StaticString = "0123456789abcdef"
+            var position = 0
+            for index in 0..<32 {
+                if index == 8 || index == 12 || index == 16 || index == 20 {
+                    out[position] = UInt8(ascii: "-")
+                    position += 1
+                }
+                let word = index < 16 ? bits.0 : bits.1
+                out[position] = digits.utf8Start[Int(word >> 60)]
+                if index < 16 { bits.0 <<= 4 } else { bits.1 <<= 4 }
+                position += 1
+            }
+            return position
+        }
     }
 
     // MARK: Answers
@@ -404,6 +421,28 @@ public final class DuoSimEngine: Sendable {
     private func ok<R: Codable & Sendable>(_ response: R) -> DuoSimResponse {
         let body = (try? Self.encoder.encode(DuoEnvelope.ok(response))) ?? Data()
         return DuoSimResponse(status: .ok, body: Array(body))
+    }
+
+    /// The answers that repeat: a user's preauth, an auth outcome, `waiting`.
+    enum RepeatedAnswer: Hashable, Sendable {
+        case preauth(DuoPreauthResponse)
+        case auth(DuoAuthResponse)
+    }
+
+    /// `ok` for an answer that repeats, encoded once. Encoding JSON was the largest part of the
+    /// simulator's CPU per request.
+    private func encoded(_ answer: RepeatedAnswer) -> DuoSimResponse {
+        if let body = encodedAnswers.withLock({ $0[answer] }) { return DuoSimResponse(status: .ok, body: body) }
+        let response = switch answer {
+        case .preauth(let preauth): ok(preauth)
+        case .auth(let auth): ok(auth)
+        }
+        encodedAnswers.withLock { cache in
+            // Bounded: a handful of answers per user; this only guards against a huge users file.
+            if cache.count >= 4_096 { cache.removeAll(keepingCapacity: true) }
+            cache[answer] = response.body
+        }
+        return response
     }
 
     private func record(_ path: String, _ response: DuoSimResponse) -> DuoSimResponse {

@@ -153,9 +153,13 @@ enum DuoSimRequestVerifier {
             request.headers.filter { $0.name.lowercased().hasPrefix("x-duo-") }.map { ($0.name, $0.value) },
             uniquingKeysWith: { $1 })
         guard let query = request.queryParameters else { return .failure(.invalidParameter("query")) }
+        var jsonBody: [String: String]?
+        if isJSON && !request.body.isEmpty {
+            guard let parameters = DuoSimJSONParameters.decode(request.body) else { return .failure(.invalidParameter("body")) }
+            jsonBody = parameters
+        }
         for host in hostCandidates(request.headers.first(name: "host") ?? "") {
-            if isJSON && !request.body.isEmpty {
-                guard let parameters = jsonParameters(request.body) else { return .failure(.invalidParameter("body")) }
+            if let parameters = jsonBody {
                 let signed = DuoSignedRequest(method: request.method, host: host, path: request.path, parameters: query,
                                               date: date, body: request.body, duoHeaders: duoHeaders)
                 candidates.append((signed, [.v5, .v4], parameters.merging(query) { body, _ in body }))
@@ -206,35 +210,5 @@ enum DuoSimRequestVerifier {
             result.append(String(host[..<colon]))
         }
         return result
-    }
-
-    /// A JSON object's members as strings (numbers and booleans as Python's `str` writes them
-    /// would be ambiguous, so only strings, numbers and booleans are accepted), or nil.
-    static func jsonParameters(_ body: [UInt8]) -> [String: String]? {
-        guard let object = try? JSONDecoder().decode([String: JSONScalar].self, from: Data(body)) else { return nil }
-        return object.mapValues(\.text)
-    }
-
-    enum JSONScalar: Decodable {
-        case text(String)
-
-        init(from decoder: any Decoder) throws {
-            let container = try decoder.singleValueContainer()
-            if let value = try? container.decode(String.self) {
-                self = .text(value)
-            } else if let value = try? container.decode(Bool.self) {
-                self = .text(value ? "true" : "false")
-            } else if let value = try? container.decode(Int64.self) {
-                self = .text(String(value))
-            } else {
-                throw DecodingError.dataCorruptedError(in: container, debugDescription: "not a string, integer or boolean")
-            }
-        }
-
-        var text: String {
-            switch self {
-            case .text(let value): value
-            }
-        }
     }
 }
