@@ -21,6 +21,8 @@ public final class DuoClient: Sendable {
     private let circuitGauge: Gauge
     private let metrics: DuoClientMetrics
     private let now: @Sendable () -> Int64
+    /// `https://host:port`, built once.
+    private let baseURL: String
 
     /// - Parameters:
     ///   - metricsFactory: where `twofold_duo_circuit_state` (0 closed, 1 open, 2 half-open) and
@@ -35,6 +37,7 @@ public final class DuoClient: Sendable {
         self.configuration = configuration
         self.logger = logger
         self.now = now
+        self.baseURL = configuration.baseURL
         self.breaker = Mutex(DuoCircuitBreaker(configuration: configuration.circuitBreaker))
         self.circuitGauge = Gauge(
             label: "twofold_duo_circuit_state", dimensions: [("api_host", configuration.apiHost)], factory: metricsFactory)
@@ -285,7 +288,7 @@ public final class DuoClient: Sendable {
                 contentType = "application/x-www-form-urlencoded"
             }
         }
-        var request = try HTTPClient.Request(url: configuration.baseURL + path + (query.isEmpty ? "" : "?" + query), method: method)
+        var request = try HTTPClient.Request(url: baseURL + path + (query.isEmpty ? "" : "?" + query), method: method)
         request.headers.add(name: "Date", value: date)
         request.headers.add(name: "User-Agent", value: configuration.userAgent)
         request.headers.add(name: "Host", value: configuration.apiHost)

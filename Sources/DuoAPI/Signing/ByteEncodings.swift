@@ -7,14 +7,17 @@ func base64(_ bytes: [UInt8]) -> String { Data(bytes).base64EncodedString() }
 func base64Decode(_ text: String) -> [UInt8]? { Data(base64Encoded: text).map { Array($0) } }
 
 /// Lower-case hexadecimal.
-func hex(_ bytes: some Sequence<UInt8>) -> String {
-    let digits = Array("0123456789abcdef".utf8)
-    var out = [UInt8]()
-    for byte in bytes {
-        out.append(digits[Int(byte >> 4)])
-        out.append(digits[Int(byte & 0x0f)])
+func hex(_ bytes: some ContiguousBytes) -> String {
+    bytes.withUnsafeBytes { bytes in
+        String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+            let digits: StaticString = "0123456789abcdef"
+            for (index, byte) in bytes.enumerated() {
+                out[2 * index] = digits.utf8Start[Int(byte >> 4)]
+                out[2 * index + 1] = digits.utf8Start[Int(byte & 0x0f)]
+            }
+            return bytes.count * 2
+        }
     }
-    return String(decoding: out, as: UTF8.self)
 }
 
 func constantTimeEqual(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {

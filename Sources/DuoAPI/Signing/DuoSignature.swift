@@ -56,23 +56,29 @@ public struct DuoSignedRequest: Hashable, Sendable {
 public enum DuoSignature {
     /// The canonical request text that is signed.
     public static func canonicalRequest(_ request: DuoSignedRequest, version: DuoSignatureVersion) -> String {
-        var lines = [
-            request.date,
-            request.method.uppercased(),
-            request.host.lowercased(),
-            request.path,
-            canonicalParameters(request.parameters),
-        ]
+        var text = request.date
+        text.reserveCapacity(request.date.utf8.count + request.host.utf8.count + request.path.utf8.count + 320)
+        text += "\n"
+        text += request.method.uppercased()
+        text += "\n"
+        text += request.host.lowercased()
+        text += "\n"
+        text += request.path
+        text += "\n"
+        text += canonicalParameters(request.parameters)
         switch version {
         case .v2:
             break
         case .v4:
-            lines.append(hexSHA512(request.body))
+            text += "\n"
+            text += hexSHA512(request.body)
         case .v5:
-            lines.append(hexSHA512(request.body))
-            lines.append(canonicalDuoHeaders(request.duoHeaders))
+            text += "\n"
+            text += hexSHA512(request.body)
+            text += "\n"
+            text += canonicalDuoHeaders(request.duoHeaders)
         }
-        return lines.joined(separator: "\n")
+        return text
     }
 
     /// `key=value` pairs, both percent-encoded (only `A-Z a-z 0-9 - . _ ~` stay as they are),
@@ -88,6 +94,7 @@ public enum DuoSignature {
     /// The hex SHA-512 of the `X-Duo-*` headers: lower-cased names sorted, then name and value
     /// alternately joined with NUL.
     public static func canonicalDuoHeaders(_ headers: [String: String]) -> String {
+        if headers.isEmpty { return noDuoHeaders }
         let parts = headers
             .map { ($0.key.lowercased(), $0.value) }
             .sorted { $0.0 < $1.0 }
@@ -175,6 +182,9 @@ public enum DuoSignature {
     }
 
     static func hexSHA512(_ bytes: [UInt8]) -> String { hex(SHA512.hash(data: bytes)) }
+
+    /// `canonicalDuoHeaders` of a request without `X-Duo-*` headers (every request twofold sends).
+    private static let noDuoHeaders = hexSHA512([])
 }
 
 extension String {
