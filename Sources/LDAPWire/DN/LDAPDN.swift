@@ -82,18 +82,15 @@ public struct LDAPDN: Hashable, Sendable, CustomStringConvertible {
     /// leading, trailing and repeated inner spaces removed and case-folded (the insignificant space
     /// and case rules of caseIgnoreMatch, RFC 4518 §2.6.1), string-typed `#` BER values decoded, and
     /// the attributes of a multi-valued RDN sorted.
-    public var normalized: LDAPDN {
-        LDAPDN(rdns: rdns.map { rdn in
-            RDN(rdn.attributes.map { $0.normalized }.sorted { $0.description < $1.description })
-        })
-    }
+    public var normalized: LDAPDN { LDAPDN(rdns: rdns.map(\.normalized)) }
 
     /// Whether this DN is `other` or lies below it: `cn=bob,dc=IKEY,dc=duosecurity,dc=com` has the
-    /// suffix `dc=ikey,dc=duosecurity,dc=com`. Every DN has the empty suffix.
+    /// suffix `dc=ikey,dc=duosecurity,dc=com`. Every DN has the empty suffix. Only the RDNs
+    /// compared are normalized, and the first difference ends the comparison (a bind is checked
+    /// against every integration's base DN).
     public func hasSuffix(_ other: LDAPDN) -> Bool {
         guard other.rdns.count <= rdns.count else { return false }
-        let mine = normalized.rdns.suffix(other.rdns.count)
-        return mine.elementsEqual(other.normalized.rdns)
+        return zip(rdns.suffix(other.rdns.count), other.rdns).allSatisfy { $0.normalized == $1.normalized }
     }
 
     /// The RFC 4514 string, with the escapes of its §2.4.
@@ -105,6 +102,13 @@ public struct LDAPDN: Hashable, Sendable, CustomStringConvertible {
 
     public func hash(into hasher: inout Hasher) {
         hasher.combine(normalized.rdns)
+    }
+}
+
+extension LDAPDN.RDN {
+    /// The RDN's attributes normalized and sorted (see ``LDAPDN/normalized``).
+    var normalized: LDAPDN.RDN {
+        LDAPDN.RDN(attributes.map { $0.normalized }.sorted { $0.description < $1.description })
     }
 }
 

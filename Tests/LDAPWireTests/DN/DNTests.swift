@@ -24,6 +24,10 @@ struct DNTests {
         #expect(multi.rdns[0].attributes.map(\.type) == ["OU", "CN"])
         #expect(multi.rdns[0].value(of: "cn") == "J.  Smith")
         #expect(multi == (try LDAPDN(parsing: "cn=j. smith+ou=sales,dc=example,dc=net")))
+        let below = try LDAPDN(parsing: "uid=x,OU=Sales+CN=J.  Smith,DC=example,DC=net")
+        #expect(below.hasSuffix(try LDAPDN(parsing: "cn=j. smith+ou=sales,dc=example,dc=net")))
+        #expect(!below.hasSuffix(try LDAPDN(parsing: "cn=j. smith+ou=sales,dc=example,dc=org")))
+        #expect(!below.hasSuffix(try LDAPDN(parsing: "cn=j. smith,dc=example,dc=net")))
 
         let escaped = try LDAPDN(parsing: "CN=James \\\"Jim\\\" Smith\\, III,DC=example,DC=net")
         #expect(escaped.rdns[0].value(of: "cn") == "James \"Jim\" Smith, III")
