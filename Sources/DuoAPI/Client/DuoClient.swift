@@ -66,9 +66,9 @@ public final class DuoClient: Sendable {
         // Without this a refused connection or a TLS failure is retried until the connect timeout.
         httpConfiguration.connectionPool.retryConnectionEstablishment = false
         httpConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = configuration.connectionLimit
-        httpConfiguration.timeout = .init(
-            connect: .nanoseconds(configuration.connectTimeout.nanoseconds),
-            read: .nanoseconds(configuration.apiTimeout.nanoseconds))
+        // Every call has a deadline (`execute`): api_timeout, or a long-poll's own. A read timeout
+        // as well would only arm and cancel a second timer per request, never firing first.
+        httpConfiguration.timeout = .init(connect: .nanoseconds(configuration.connectTimeout.nanoseconds), read: nil)
         httpConfiguration.redirectConfiguration = .disallow
         // No distributed tracing here: the default (swift-distributed-tracing's no-op tracer)
         // still builds a span with its attributes for every request, ~3% of a Duo call's CPU.
@@ -81,7 +81,6 @@ public final class DuoClient: Sendable {
         // core), and never waits for a stream behind long-polls.
         httpConfiguration.httpVersion = .http1Only
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
-        httpConfiguration.timeout.read = .nanoseconds(max(configuration.apiTimeout, configuration.authTimeout).nanoseconds)
         statusPools = DuoStatusPools(configuration: httpConfiguration, limit: configuration.statusConnectionLimit)
     }
 
