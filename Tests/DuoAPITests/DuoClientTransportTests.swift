@@ -75,7 +75,9 @@ import Testing
     func aServerThatClosesOnTheRequestIsAReset() async throws {
         let server = try await Self.silentServer(closeOnRead: true)
         defer { server.close(promise: nil) }
-        let client = try Self.client(port: server.localAddress!.port!)
+        // A long deadline: the close comes at once, and a loaded test machine must not turn it
+        // into a timeout.
+        let client = try Self.client(port: server.localAddress!.port!, apiTimeout: .seconds(30))
         defer { Task { try? await client.shutdown() } }
         do {
             _ = try await client.ping()

@@ -129,13 +129,24 @@ public enum DuoSignature {
     /// The integration key and hex signature of an `Authorization: Basic ...` header, or nil when
     /// the header is not of that form.
     public static func credentials(fromAuthorization header: String) -> (integrationKey: String, signature: String)? {
-        let prefix = "basic "
-        guard header.count > prefix.count, header.prefix(prefix.count).lowercased() == prefix,
-              let decoded = base64Decode(String(header.dropFirst(prefix.count)).trimmingSpaces()),
-              let text = String(validating: decoded, as: UTF8.self),
-              let colon = text.firstIndex(of: ":")
+        let bytes = Array(header.utf8)
+        let scheme: [UInt8] = Array("basic ".utf8)
+        guard bytes.count > scheme.count else { return nil }
+        for index in scheme.indices {
+            // Case-insensitive: an ASCII letter matches with its case bit set.
+            let byte = bytes[index], expected = scheme[index]
+            guard byte == expected || (expected != 0x20 && byte | 0x20 == expected) else { return nil }
+        }
+        var start = scheme.count
+        var end = bytes.count
+        while start < end, bytes[start] == UInt8(ascii: " ") { start += 1 }
+        while end > start, bytes[end - 1] == UInt8(ascii: " ") { end -= 1 }
+        guard let decoded = base64Decode(bytes[start..<end]),
+              let colon = decoded.firstIndex(of: UInt8(ascii: ":")),
+              let integrationKey = String(validating: decoded[..<colon], as: UTF8.self),
+              let signature = String(validating: decoded[(colon + 1)...], as: UTF8.self)
         else { return nil }
-        return (String(text[..<colon]), String(text[text.index(after: colon)...]))
+        return (integrationKey, signature)
     }
 
     /// Whether `signature` (hex) signs the request with `secretKey` in any of `versions` (and, for
@@ -185,13 +196,4 @@ public enum DuoSignature {
 
     /// `canonicalDuoHeaders` of a request without `X-Duo-*` headers (every request twofold sends).
     private static let noDuoHeaders = hexSHA512([])
-}
-
-extension String {
-    func trimmingSpaces() -> String {
-        var text = Substring(self)
-        while text.first == " " { text.removeFirst() }
-        while text.last == " " { text.removeLast() }
-        return String(text)
-    }
 }

@@ -20,13 +20,13 @@ public struct DuoSimRequest: Sendable {
 
     /// The path without the query.
     public var path: String {
-        guard let mark = uri.firstIndex(of: "?") else { return uri }
+        guard let mark = uri.utf8.firstIndex(of: UInt8(ascii: "?")) else { return uri }
         return String(uri[..<mark])
     }
 
     /// The decoded query parameters (`+` is a space, as Python's `urlencode` writes it).
     public var queryParameters: [String: String]? {
-        guard let mark = uri.firstIndex(of: "?") else { return [:] }
+        guard let mark = uri.utf8.firstIndex(of: UInt8(ascii: "?")) else { return [:] }
         return FormDecoding.decode(Substring(uri[uri.index(after: mark)...]))
     }
 
