@@ -23,9 +23,10 @@ public final class DuoClient: Sendable {
     private let now: @Sendable () -> Int64
     /// `https://host:port`, built once.
     private let baseURL: String
-    /// The requests without a query (preauth, auth, check, ping) parsed once: AsyncHTTPClient
-    /// parses the URL of every request it is given, ~2% of a login's CPU.
-    private let unsignedRequests: [String: HTTPClient.Request]
+    /// The requests without a query (preauth, auth, check, ping), their URLs parsed once; each
+    /// call adds its headers and body to a copy. AsyncHTTPClient parses the URL of every request
+    /// it is given: ~2% of a login's CPU.
+    private let requestTemplates: [String: HTTPClient.Request]
 
     /// - Parameters:
     ///   - metricsFactory: where `twofold_duo_circuit_state` (0 closed, 1 open, 2 half-open) and
@@ -41,12 +42,12 @@ public final class DuoClient: Sendable {
         self.logger = logger
         self.now = now
         self.baseURL = configuration.baseURL
-        var unsignedRequests: [String: HTTPClient.Request] = [:]
+        var requestTemplates: [String: HTTPClient.Request] = [:]
         for (method, path) in [(HTTPMethod.POST, "/auth/v2/preauth"), (.POST, "/auth/v2/auth"), (.GET, "/auth/v2/check"), (.GET, "/auth/v2/ping")] {
             // A URL that does not parse fails on each call instead, where it is classified.
-            unsignedRequests[path] = try? HTTPClient.Request(url: baseURL + path, method: method)
+            requestTemplates[path] = try? HTTPClient.Request(url: baseURL + path, method: method)
         }
-        self.unsignedRequests = unsignedRequests
+        self.requestTemplates = requestTemplates
         self.breaker = Mutex(DuoCircuitBreaker(configuration: configuration.circuitBreaker))
         self.circuitGauge = Gauge(
             label: "twofold_duo_circuit_state", dimensions: [("api_host", configuration.apiHost)], factory: metricsFactory)
@@ -297,7 +298,7 @@ public final class DuoClient: Sendable {
             }
         }
         var request: HTTPClient.Request
-        if query.isEmpty, let prepared = unsignedRequests[path], prepared.method == method {
+        if query.isEmpty, let prepared = requestTemplates[path], prepared.method == method {
             request = prepared
         } else {
             request = try HTTPClient.Request(url: baseURL + path + (query.isEmpty ? "" : "?" + query), method: method)
