@@ -150,7 +150,14 @@ import Testing
     func httpsGoesThroughTheConfiguredProxyWithConnect() async throws {
         let proxy = try await ConnectProxy.start()
         defer { Task { await proxy.stop() } }
-        try await Self.withClient(configure: { $0.httpProxy = (host: "127.0.0.1", port: proxy.port) }) { client, server in
+        // Generous timeouts: the TLS connections through the proxy (keep-alive and long-poll) once
+        // took longer than the usual 5 s to set up at the start of a cold, parallel test run.
+        try await Self.withClient(configure: {
+            $0.httpProxy = (host: "127.0.0.1", port: proxy.port)
+            $0.connectTimeout = .seconds(30)
+            $0.apiTimeout = .seconds(30)
+            $0.authTimeout = .seconds(50)
+        }) { client, server in
             guard case .auth = try await client.preauth(username: "alice") else { Issue.record("preauth via proxy \(proxy.connects)"); return }
             #expect(try await client.auth(DuoAuthRequest(username: "alice", factor: .push)) == .allow(message: "Success. Logging you in..."))
             #expect(proxy.connects.first == "127.0.0.1:\(server.port)")

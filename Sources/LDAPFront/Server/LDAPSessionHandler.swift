@@ -30,10 +30,15 @@ final class LDAPSessionHandler: ChannelDuplexHandler {
     private let tlsContext: NIOSSLContext?
     private let gate: LDAPListener.SharedGate
     private let logger: Logger
+    /// The timer of the deadline on the clock. It may be set for before the deadline is due (it
+    /// then sets itself again for the rest), never for after.
     private var deadline: Scheduled<Void>?
+    private var timerFiresAt: NIODeadline?
     /// The kind of deadline on the clock: a partial PDU does not restart it (a peer trickling one
     /// byte at a time cannot hold a connection past its first-PDU or idle deadline).
     private var armedDeadline: LDAPSessionStateMachine.Deadline?
+    /// When `armedDeadline` is due.
+    private var deadlineDue: NIODeadline?
     private var readPending = false
     private var context: ChannelHandlerContext?
 
@@ -65,14 +70,14 @@ final class LDAPSessionHandler: ChannelDuplexHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         stateMachine.closed()
-        deadline?.cancel()
+        cancelDeadline()
         closeUpstreams()
         self.context = nil
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         stateMachine.closed()
-        deadline?.cancel()
+        cancelDeadline()
         closeUpstreams()
         inbound.removeAll()
         context.fireChannelInactive()
@@ -158,15 +163,40 @@ final class LDAPSessionHandler: ChannelDuplexHandler {
 
     // MARK: - Deadlines
 
+    /// Puts the state machine's deadline on the clock. On a busy connection each request only
+    /// moves the deadline on: the timer already set fires first, finds it moved and sets itself for
+    /// the rest, rather than a timer being cancelled and scheduled for every request.
     private func armDeadline(context: ChannelHandlerContext) {
+        armedDeadline = stateMachine.deadline
+        guard let kind = armedDeadline else {
+            cancelDeadline()
+            return
+        }
+        let due = context.eventLoop.now + TimeAmount(timeouts.duration(of: kind))
+        deadlineDue = due
+        if deadline != nil, let timerFiresAt, timerFiresAt <= due { return }
+        deadline?.cancel()
+        setTimer(at: due, context: context)
+    }
+
+    private func setTimer(at firesAt: NIODeadline, context: ChannelHandlerContext) {
+        timerFiresAt = firesAt
+        deadline = context.eventLoop.assumeIsolated().scheduleTask(deadline: firesAt) { [weak self] in
+            guard let self, let context = self.context else { return }
+            self.deadline = nil
+            guard let kind = self.armedDeadline, let due = self.deadlineDue else { return }
+            if due > context.eventLoop.now {
+                self.setTimer(at: due, context: context)
+            } else {
+                self.run(self.stateMachine.deadlinePassed(kind), context: context)
+            }
+        }
+    }
+
+    private func cancelDeadline() {
         deadline?.cancel()
         deadline = nil
-        armedDeadline = stateMachine.deadline
-        guard let kind = armedDeadline else { return }
-        deadline = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(timeouts.duration(of: kind))) { [weak self] in
-            guard let self, let context = self.context else { return }
-            self.run(self.stateMachine.deadlinePassed(kind), context: context)
-        }
+        deadlineDue = nil
     }
 
     // MARK: - Actions
@@ -223,7 +253,7 @@ final class LDAPSessionHandler: ChannelDuplexHandler {
 
         case .sendAndClose(let messages, let log):
             if let log { logger.info("closing the LDAP connection: \(log)", metadata: peerMetadata(context)) }
-            deadline?.cancel()
+            cancelDeadline()
             inbound.removeAll()
             guard !messages.isEmpty else {
                 context.close(promise: nil)
