@@ -140,9 +140,11 @@ enum DuoSimJSONParameters {
         }
 
         private mutating func skipSpace() {
-            while index < bytes.count,
-                  [UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r")].contains(bytes[index]) {
-                index += 1
+            while index < bytes.count {
+                switch bytes[index] {
+                case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r"): index += 1
+                default: return
+                }
             }
         }
 
