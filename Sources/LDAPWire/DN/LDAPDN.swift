@@ -128,8 +128,26 @@ extension LDAPDN.AttributeTypeAndValue {
 }
 
 /// caseIgnoreMatch's view of a value: trimmed, inner runs of spaces collapsed, case-folded.
+/// ASCII values (every DN of the Juniper service) in one pass over their bytes.
 func normalizeDNValue(_ value: String) -> String {
-    value.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ").lowercased()
+    var ascii: [UInt8] = []
+    ascii.reserveCapacity(value.utf8.count)
+    var spaceBefore = false
+    for byte in value.utf8 {
+        guard byte < 0x80 else {
+            return value.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ").lowercased()
+        }
+        if byte == UInt8(ascii: " ") {
+            spaceBefore = !ascii.isEmpty
+            continue
+        }
+        if spaceBefore {
+            ascii.append(UInt8(ascii: " "))
+            spaceBefore = false
+        }
+        ascii.append((UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte | 0x20 : byte)
+    }
+    return String(decoding: ascii, as: UTF8.self)
 }
 
 /// The string inside a BER-encoded directory string (OCTET STRING, UTF8String, PrintableString,

@@ -18,6 +18,17 @@ struct DNTests {
         #expect(user.description == "cn=NAME,dc=IKEY,dc=duosecurity,dc=com")
     }
 
+    /// Trimmed, inner runs of spaces collapsed, case-folded: the ASCII pass agrees with the
+    /// general definition, and non-ASCII values keep Unicode case folding.
+    @Test func valuesNormalizeLikeCaseIgnoreMatch() {
+        #expect(normalizeDNValue("  DIABC  Duo   Security ") == "diabc duo security")
+        #expect(normalizeDNValue("ÉCOLE  Née") == "école née")
+        for value in ["", " ", "   ", "a", " A", "B ", "J.  Smith", "tab\tHERE", "x y z", "Ünïcode  ÄÖ ", "MiXeD-09_~"] {
+            let general = value.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ").lowercased()
+            #expect(normalizeDNValue(value) == general, "\(value.debugDescription)")
+        }
+    }
+
     @Test func rfc4514Examples() throws {
         let multi = try LDAPDN(parsing: "OU=Sales+CN=J.  Smith,DC=example,DC=net")
         #expect(multi.rdns.count == 3)
