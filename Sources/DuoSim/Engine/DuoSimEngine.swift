@@ -389,26 +389,8 @@ public final class DuoSimEngine: Sendable {
         }
     }
 
-    /// A random transaction ID shaped like Duo's (a lower-case UUID: 8-4-4-4-12 hex digits).
-    static func makeTransactionID() -> String {
-        var generator = SystemRandomNumberGenerator()
-        var bits = (generator.next() as UInt64, generator.next() as UInt64)
-        return String(unsafeUninitializedCapacity: 36) { out in
-            let digits: StaticString = "0123456789abcdef"
-            var position = 0
-            for index in 0..<32 {
-                if index == 8 || index == 12 || index == 16 || index == 20 {
-                    out[position] = UInt8(ascii: "-")
-                    position += 1
-                }
-                let word = index < 16 ? bits.0 : bits.1
-                out[position] = digits.utf8Start[Int(word >> 60)]
-                if index < 16 { bits.0 <<= 4 } else { bits.1 <<= 4 }
-                position += 1
-            }
-            return position
-        }
-    }
+    /// A random transaction ID shaped like Duo's: a lower-case UUID.
+    static func makeTransactionID() -> String { UUID().uuidString.lowercased() }
 
     // MARK: Answers
 

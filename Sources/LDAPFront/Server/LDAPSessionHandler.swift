@@ -30,15 +30,12 @@ final class LDAPSessionHandler: ChannelDuplexHandler {
     private let tlsContext: NIOSSLContext?
     private let gate: LDAPListener.SharedGate
     private let logger: Logger
-    /// The timer of the deadline on the clock. It may be set for before the deadline is due (it
-    /// then sets itself again for the rest), never for after.
-    private var deadline: Scheduled<Void>?
-    private var timerFiresAt: NIODeadline?
-    /// The kind of deadline on the clock: a partial PDU does not restart it (a peer trickling one
-    /// byte at a time cannot hold a connection past its first-PDU or idle deadline).
-    private var armedDeadline: LDAPSessionStateMachine.Deadline?
-    /// When `armedDeadline` is due.
-    private var deadlineDue: NIODeadline?
+    /// The timer of the deadline on the clock and when it fires: at or before the deadline is
+    /// due (it then sets itself again for the rest), never after.
+    private var timer: (scheduled: Scheduled<Void>, firesAt: NIODeadline)?
+    /// The kind of deadline on the clock and when it is due: a partial PDU does not restart it (a
+    /// peer trickling one byte at a time cannot hold a connection past its first-PDU or idle deadline).
+    private var armed: (kind: LDAPSessionStateMachine.Deadline, due: NIODeadline)?
     private var readPending = false
     private var context: ChannelHandlerContext?
 
@@ -149,7 +146,7 @@ final class LDAPSessionHandler: ChannelDuplexHandler {
             }
             run(action, context: context)
         }
-        if handedOver || armedDeadline != stateMachine.deadline { armDeadline(context: context) }
+        if handedOver || armed?.kind != stateMachine.deadline { armDeadline(context: context) }
     }
 
     /// Reading may go on: hand over what is buffered, then ask for more if a read was held back.
@@ -167,36 +164,35 @@ final class LDAPSessionHandler: ChannelDuplexHandler {
     /// moves the deadline on: the timer already set fires first, finds it moved and sets itself for
     /// the rest, rather than a timer being cancelled and scheduled for every request.
     private func armDeadline(context: ChannelHandlerContext) {
-        armedDeadline = stateMachine.deadline
-        guard let kind = armedDeadline else {
+        guard let kind = stateMachine.deadline else {
             cancelDeadline()
             return
         }
         let due = context.eventLoop.now + TimeAmount(timeouts.duration(of: kind))
-        deadlineDue = due
-        if deadline != nil, let timerFiresAt, timerFiresAt <= due { return }
-        deadline?.cancel()
+        armed = (kind, due)
+        if let timer, timer.firesAt <= due { return }
+        timer?.scheduled.cancel()
         setTimer(at: due, context: context)
     }
 
     private func setTimer(at firesAt: NIODeadline, context: ChannelHandlerContext) {
-        timerFiresAt = firesAt
-        deadline = context.eventLoop.assumeIsolated().scheduleTask(deadline: firesAt) { [weak self] in
+        let scheduled = context.eventLoop.assumeIsolated().scheduleTask(deadline: firesAt) { [weak self] in
             guard let self, let context = self.context else { return }
-            self.deadline = nil
-            guard let kind = self.armedDeadline, let due = self.deadlineDue else { return }
-            if due > context.eventLoop.now {
-                self.setTimer(at: due, context: context)
+            self.timer = nil
+            guard let armed = self.armed else { return }
+            if armed.due > context.eventLoop.now {
+                self.setTimer(at: armed.due, context: context)
             } else {
-                self.run(self.stateMachine.deadlinePassed(kind), context: context)
+                self.run(self.stateMachine.deadlinePassed(armed.kind), context: context)
             }
         }
+        timer = (scheduled, firesAt)
     }
 
     private func cancelDeadline() {
-        deadline?.cancel()
-        deadline = nil
-        deadlineDue = nil
+        timer?.scheduled.cancel()
+        timer = nil
+        armed = nil
     }
 
     // MARK: - Actions
