@@ -31,6 +31,30 @@ import Testing
             .get()
     }
 
+    /// A TCP server on 127.0.0.1 that answers the first bytes of every connection with `reply`,
+    /// and then keeps the connection open without another byte.
+    static func answeringServer(_ reply: [UInt8]) async throws -> any Channel {
+        try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(AnswerOnce(reply: reply))
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0)
+            .get()
+    }
+
+    private final class AnswerOnce: ChannelInboundHandler, Sendable {
+        typealias InboundIn = ByteBuffer
+        typealias OutboundOut = ByteBuffer
+        let reply: [UInt8]
+        init(reply: [UInt8]) { self.reply = reply }
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+            context.writeAndFlush(wrapOutboundOut(ByteBuffer(bytes: reply)), promise: nil)
+        }
+    }
+
     private final class CloseOnRead: ChannelInboundHandler, Sendable {
         typealias InboundIn = ByteBuffer
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -85,6 +109,49 @@ import Testing
         } catch {
             #expect([DuoFailure.Kind.connectionReset, .transport].contains(error.kind), "\(error)")
             #expect(error.failmodeClass == .unavailable)
+        }
+    }
+
+    /// The deadline covers the whole answer: a head followed by a body that stops half-way is a
+    /// timeout, not a call that waits forever.
+    @Test(.timeLimit(.minutes(1)))
+    func anAnswerThatStopsHalfWayIsATimeout() async throws {
+        let server = try await Self.answeringServer(Array(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"stat\": \"OK\"".utf8))
+        defer { server.close(promise: nil) }
+        let client = try Self.client(port: server.localAddress!.port!, apiTimeout: .milliseconds(500))
+        defer { Task { try? await client.shutdown() } }
+        let clock = ContinuousClock()
+        let started = clock.now
+        do {
+            _ = try await client.preauth(username: "alice")
+            Issue.record("preauth succeeded on half an answer")
+        } catch {
+            #expect(error.kind == .timeout, "\(error)")
+        }
+        #expect(clock.now - started < .seconds(10))
+    }
+
+    /// Duo's answers are a few hundred bytes. One past the client's limit is an answer Duo did not
+    /// send: refused (a login is denied in every failmode), never "Duo unavailable", which
+    /// failmode=safe would turn into an allow.
+    @Test(.timeLimit(.minutes(1)))
+    func anOversizedAnswerIsUnreadableAndRefused() async throws {
+        let size = 2 << 20
+        let server = try await Self.answeringServer(Array(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: \(size)\r\n\r\n".utf8)
+            + [UInt8](repeating: UInt8(ascii: " "), count: size))
+        defer { server.close(promise: nil) }
+        let client = try Self.client(port: server.localAddress!.port!, apiTimeout: .seconds(30))
+        defer { Task { try? await client.shutdown() } }
+        do {
+            _ = try await client.preauth(username: "alice")
+            Issue.record("preauth succeeded on an oversized answer")
+        } catch {
+            #expect(error.kind == .unreadableBody, "\(error)")
+            #expect(error.failmodeClass == .refused)
+            #expect(!error.countsAgainstCircuit)
+            #expect(error.diagnostic.contains("127.0.0.1:\(server.localAddress!.port!)"), "\(error.diagnostic)")
         }
     }
 

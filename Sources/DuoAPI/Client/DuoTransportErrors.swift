@@ -12,6 +12,13 @@ enum DuoTransportErrors {
     static func classify(_ error: any Error, host: String, port: Int, path: String) -> DuoFailure {
         let place = "\(host):\(port) (\(path))"
         if let failure = error as? DuoFailure { return failure }
+        // Duo answered, with more than any answer of Duo's: nonsense, refused in every failmode.
+        // Counted as a transport failure, failmode=safe would let the login through.
+        if let tooBig = error as? ResponseAccumulator.ResponseTooBigError {
+            return DuoFailure(
+                .unreadableBody,
+                diagnostic: "Duo at \(place) answered with a body over \(tooBig.maxBodySize) bytes; Duo's answers are a few hundred (is a proxy in the way?)")
+        }
         if let client = error as? HTTPClientError {
             switch client {
             case .connectTimeout, .deadlineExceeded, .readTimeout, .writeTimeout, .tlsHandshakeTimeout,
