@@ -251,22 +251,25 @@ public final class DuoClient: Sendable {
 
     /// Builds, signs and sends one request; classifies transport failures.
     ///
-    /// Not inlined, and the request built by a synchronous function: a pending push keeps this
-    /// call chain suspended for as long as the user takes, and every local an async function
-    /// holds is in its task's frame for that time (10,000 pending pushes made these frames
-    /// ~7 KB each when everything was inlined into `auth`).
+    /// Not inlined, and the request built and started by a synchronous function: a pending push
+    /// keeps this call chain suspended for as long as the user takes, and every local an async
+    /// function holds is in its task's frame for that time (10,000 pending pushes made these
+    /// frames ~7 KB each when everything was inlined into `auth`). While it waits, this frame holds
+    /// the started request (a reference), not the request itself (376 bytes, with its TLS
+    /// configuration).
     @inline(never)
     private func send(_ method: HTTPMethod, _ path: String, _ parameters: [String: String], signed: Bool,
                       longPoll: Duration? = nil) async throws(DuoFailure) -> Answer
     {
         let started = ContinuousClock.now
         do {
-            let request = try makeRequest(method, path, parameters, signed: signed)
             let answer: Answer
             if let longPoll {
-                answer = try await statusPools.withPool { try await Self.execute(request, on: $0, timeout: longPoll) }
+                let lease = try statusPools.lease()
+                defer { statusPools.release(lease) }
+                answer = try await Self.answer(of: start(method, path, parameters, signed: signed, on: lease.pool, timeout: longPoll))
             } else {
-                answer = try await Self.execute(request, on: http, timeout: configuration.apiTimeout)
+                answer = try await Self.answer(of: start(method, path, parameters, signed: signed, on: http, timeout: configuration.apiTimeout))
             }
             metrics.record(path: path, status: answer.status, duration: .now - started)
             return answer
@@ -275,6 +278,29 @@ public final class DuoClient: Sendable {
             metrics.record(path: path, failure: failure.kind, duration: .now - started)
             throw failure
         }
+    }
+
+    /// Builds and signs one request and hands it to `client`, through the future-based API: the
+    /// request's state lives in the client's objects, not in the calling task's frames (see `send`).
+    /// The deadline covers the whole answer, head and body.
+    @inline(never)
+    private func start(_ method: HTTPMethod, _ path: String, _ parameters: [String: String], signed: Bool,
+                       on client: HTTPClient, timeout: Duration) throws -> HTTPClient.Task<HTTPClient.Response>
+    {
+        let request = try makeRequest(method, path, parameters, signed: signed)
+        return client.execute(
+            request: request, delegate: ResponseAccumulator(request: request, maxBodySize: 1 << 20),
+            deadline: .now() + .nanoseconds(timeout.nanoseconds))
+    }
+
+    /// Waits for a started request's answer; task cancellation cancels the request.
+    private static func answer(of task: HTTPClient.Task<HTTPClient.Response>) async throws -> Answer {
+        let response = try await withTaskCancellationHandler {
+            try await task.futureResult.get()
+        } onCancel: {
+            task.cancel()
+        }
+        return Answer(status: Int(response.status.code), body: response.body.map { Array($0.readableBytesView) } ?? [])
     }
 
     /// The signed HTTP request of one call.
@@ -319,20 +345,6 @@ public final class DuoClient: Sendable {
             request.body = .bytes(body)
         }
         return request
-    }
-
-    /// One exchange, through the future-based API: the request's state lives in the client's
-    /// objects, not in this task's frames (see `send`); task cancellation cancels it.
-    private static func execute(_ request: HTTPClient.Request, on client: HTTPClient, timeout: Duration) async throws -> Answer {
-        let task = client.execute(
-            request: request, delegate: ResponseAccumulator(request: request, maxBodySize: 1 << 20),
-            deadline: .now() + .nanoseconds(timeout.nanoseconds))
-        let response = try await withTaskCancellationHandler {
-            try await task.futureResult.get()
-        } onCancel: {
-            task.cancel()
-        }
-        return Answer(status: Int(response.status.code), body: response.body.map { Array($0.readableBytesView) } ?? [])
     }
 
     private func publish(_ transition: DuoCircuitBreaker.Transition?) {

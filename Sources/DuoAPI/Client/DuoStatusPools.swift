@@ -36,34 +36,36 @@ final class DuoStatusPools: Sendable {
         maximumPools = max(1, (limit + Self.pollsPerPool - 1) / Self.pollsPerPool)
     }
 
-    /// Runs one poll on a pool with room for it.
-    func withPool<Result>(_ body: (HTTPClient) async throws -> Result) async throws -> Result {
-        guard let (pool, index) = acquire() else { throw HTTPClientError.alreadyShutdown }
-        defer { release(index) }
-        return try await body(pool)
+    /// A pool with room for one poll, held until ``release(_:)``.
+    struct Lease {
+        let pool: HTTPClient
+        fileprivate let index: Int
     }
 
-    private func acquire() -> (HTTPClient, Int)? {
-        state.withLock { state in
-            if state.closed { return nil }
+    /// Takes room for one poll in a pool. Synchronous, so that a waiting poll's task frames hold
+    /// only the lease, not the pool's bookkeeping.
+    func lease() throws -> Lease {
+        try state.withLock { state in
+            if state.closed { throw HTTPClientError.alreadyShutdown }
             if let index = state.polls.firstIndex(where: { $0 < Self.pollsPerPool }) {
                 state.polls[index] += 1
-                return (state.pools[index], index)
+                return Lease(pool: state.pools[index], index: index)
             }
             if state.pools.count < maximumPools {
                 state.pools.append(HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration))
                 state.polls.append(1)
-                return (state.pools[state.pools.count - 1], state.pools.count - 1)
+                return Lease(pool: state.pools[state.pools.count - 1], index: state.pools.count - 1)
             }
             // Every pool is full: wait in the emptiest one.
             let index = state.polls.indices.min { state.polls[$0] < state.polls[$1] }!
             state.polls[index] += 1
-            return (state.pools[index], index)
+            return Lease(pool: state.pools[index], index: index)
         }
     }
 
-    private func release(_ index: Int) {
-        state.withLock { $0.polls[index] -= 1 }
+    /// Gives back the room a ``lease()`` took.
+    func release(_ lease: Lease) {
+        state.withLock { $0.polls[lease.index] -= 1 }
     }
 
     /// Closes every pool, together: one by one, many pools take seconds on a loaded machine.
