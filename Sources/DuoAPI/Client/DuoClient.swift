@@ -210,27 +210,40 @@ public final class DuoClient: Sendable {
         }
     }
 
-    /// The circuit breaker's decision for one call: go on, fail fast, or probe Duo first.
-    @inline(never)
+    /// The circuit breaker's decision for one call: go on, fail fast, or probe Duo first (only
+    /// then is there anything to wait for: the check itself is synchronous, so that the common
+    /// case adds no async frame under every call).
     private func admit() async throws(DuoFailure) {
+        if try admission() { try await probe() }
+    }
+
+    /// True when Duo must be probed before the call; throws when the circuit is open.
+    @inline(never)
+    private func admission() throws(DuoFailure) -> Bool {
         let (decision, transition) = breaker.withLock { $0.decide(now: ContinuousClock.now) }
         publish(transition)
         switch decision {
         case .proceed:
-            return
+            return false
         case .failFast(let retryAfter):
             throw DuoFailure(
                 .circuitOpen,
                 diagnostic: "Duo at \(configuration.apiHost) failed repeatedly; calls fail at once for \(retryAfter) more before a probe")
         case .probe:
-            do {
-                _ = try await send(.GET, "/auth/v2/ping", [:], signed: false)
-                publish(breaker.withLock { $0.recordSuccess() })
-            } catch {
-                recordFailure()
-                throw DuoFailure(
-                    .circuitOpen, diagnostic: "Duo at \(configuration.apiHost) is still failing (probe: \(error.diagnostic))")
-            }
+            return true
+        }
+    }
+
+    /// The half-open circuit's probe: one unsigned ping decides whether calls go through again.
+    @inline(never)
+    private func probe() async throws(DuoFailure) {
+        do {
+            _ = try await send(.GET, "/auth/v2/ping", [:], signed: false)
+            publish(breaker.withLock { $0.recordSuccess() })
+        } catch {
+            recordFailure()
+            throw DuoFailure(
+                .circuitOpen, diagnostic: "Duo at \(configuration.apiHost) is still failing (probe: \(error.diagnostic))")
         }
     }
 

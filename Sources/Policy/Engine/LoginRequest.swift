@@ -1,7 +1,11 @@
 import RADIUSWire
 
 /// One login as a front hands it to Policy: parsed once, used by every step.
-public struct LoginRequest: Sendable {
+///
+/// A class, immutable: every async step of a login passes it down (front -> engine -> primary ->
+/// Duo), and a login waiting for a push keeps each of those frames for as long as the user takes.
+/// A reference is 8 bytes in each; the struct was 145.
+public final class LoginRequest: Sendable {
     /// Where the login came from, protocol-wise.
     public enum Context: Sendable {
         /// A RADIUS Access-Request; the attributes an upstream RADIUS server may see.
@@ -10,13 +14,13 @@ public struct LoginRequest: Sendable {
         case ldap(bindDN: String)
     }
 
-    public var identity: LoginIdentity
+    public let identity: LoginIdentity
     /// The password field as sent: a password, `password,factor`, or (duo-only) the factor.
-    public var password: Password
+    public let password: Password
     /// The address of the user's machine (`client_ip_attr`), for Duo's `ipaddr`, limits and
     /// events; nil when the device did not send one.
-    public var clientAddress: String?
-    public var context: Context
+    public let clientAddress: String?
+    public let context: Context
 
     public init(identity: LoginIdentity, password: Password, clientAddress: String? = nil, context: Context = .radius(forwardedAttributes: [])) {
         self.identity = identity
