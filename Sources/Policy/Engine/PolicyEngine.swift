@@ -13,8 +13,10 @@ import RADIUSWire
 /// Memory: a login waiting for a push keeps its task's deepest stack for as long as the user
 /// takes (the task allocator keeps its high-water mark), 10,000 of them at once. So the async
 /// steps are `@inline(never)` (one frame each, not a copy per call site) and the synchronous
-/// ones too (their locals stay on the thread's stack, out of the async frames). A class, so that
-/// the fronts' frames hold a reference to it rather than a copy.
+/// ones too (their locals stay on the thread's stack, out of the async frames); each async step
+/// returns what comes next (``Step``) rather than calling it, so that only ``run`` and the step
+/// that waits are on the stack. A class, so that the fronts' frames hold a reference to it rather
+/// than a copy. The frame sizes are in the binary: `scripts/async-frames` lists them.
 public final class PolicyEngine: Sendable {
     public let section: SectionPolicy
     public let primary: any PrimaryAuthenticator
@@ -94,14 +96,63 @@ public final class PolicyEngine: Sendable {
 
     /// Decides a login from its first request.
     public func authenticate(_ request: LoginRequest) async -> Decision {
-        counted(await decide(request))
+        await run(from: await firstStep(request), request)
     }
 
     /// Continues a login whose challenge the user answered. The front has already checked that
     /// the sealed continuation is authentic, unexpired, unused and bound to this client, user and
     /// section; the user name is checked again here.
     public func resume(_ continuation: LoginContinuation, answer: Password, request: LoginRequest) async -> Decision {
-        counted(await decide(continuation, answer: answer, request: request))
+        await run(from: await resumeStep(continuation, answer: answer, request: request), request)
+    }
+
+    /// What a login does next. Each async step returns this instead of calling the next step, so
+    /// that its frame is gone before the next wait: a login waiting for a push holds ``run`` and
+    /// ``auth`` (and the Duo client's frames), not every step that led there. Straight-line, no
+    /// loop: in a loop around awaits, the compiler keeps every local of the body in the frame.
+    private enum Step {
+        case decided(Decision)
+        /// Duo preauth for a user whose primary accepted (or a duo-only section), then a factor:
+        /// the one given with the password, or the section's.
+        case secondFactor(PrimaryAccept, factor: FactorAnswer?)
+        case auth(AuthCall)
+    }
+
+    /// What follows Duo's preauth answer.
+    private enum AfterPreauth {
+        case decided(Decision)
+        case auth(AuthCall)
+    }
+
+    /// The Duo auth call of a login; `continuation` when it answers a challenge (a wrong passcode
+    /// or an SMS batch then asks again while answers are left). A class: the frames that wait for
+    /// the answer hold a reference.
+    private final class AuthCall: Sendable {
+        let accept: PrimaryAccept
+        let factor: DuoFactor
+        let device: String
+        let continuation: LoginContinuation?
+
+        init(accept: PrimaryAccept, factor: DuoFactor, device: String, continuation: LoginContinuation? = nil) {
+            self.accept = accept
+            self.factor = factor
+            self.device = device
+            self.continuation = continuation
+        }
+    }
+
+    @inline(never)
+    private func run(from first: Step, _ request: LoginRequest) async -> Decision {
+        let next: AfterPreauth
+        switch first {
+        case .decided(let decision): return counted(decision)
+        case .auth(let call): next = .auth(call)
+        case .secondFactor(let accept, let factor): next = await preauth(request, after: accept, factor: factor)
+        }
+        switch next {
+        case .decided(let decision): return counted(decision)
+        case .auth(let call): return counted(await auth(request, call))
+        }
     }
 
     @inline(never)
@@ -114,25 +165,26 @@ public final class PolicyEngine: Sendable {
         return decision
     }
 
-    private func decide(_ request: LoginRequest) async -> Decision {
+    @inline(never)
+    private func firstStep(_ request: LoginRequest) async -> Step {
         if section.mode == .duoOnly {
             // The password field is the factor; there is no primary to guess against.
             if section.webPrompt != nil, let text = request.password.text {
                 // `web` asks for the Duo Web frame (a challenge carrying the signed request, after
                 // preauth); a signed response from the frame is verified here, without a Duo call.
-                if text.lowercased() == WebPrompt.frameRequestWord { return await secondFactor(request, after: PrimaryAccept(), factor: nil) }
+                if text.lowercased() == WebPrompt.frameRequestWord { return .secondFactor(PrimaryAccept(), factor: nil) }
                 let response = (text.removingPercentEncoding ?? text).trimmingCharacters(in: .whitespaces)
                 if response.hasPrefix(DuoWeb.authenticationPrefix + "|") {
-                    return verifiedWebResponse(response, request, after: PrimaryAccept())
+                    return .decided(verifiedWebResponse(response, request, after: PrimaryAccept()))
                 }
             }
             guard let text = request.password.text, let factor = FactorAnswer.parse(text) else {
-                return finishSecondary(request, .reject, PolicyMessages.missingFactor, reason: "the password field is no factor or passcode")
+                return .decided(finishSecondary(request, .reject, PolicyMessages.missingFactor, reason: "the password field is no factor or passcode"))
             }
-            return await secondFactor(request, after: PrimaryAccept(), factor: factor)
+            return .secondFactor(PrimaryAccept(), factor: factor)
         }
         if let refusal = limiter.checkPrimary(user: request.identity.normalized, address: request.clientAddress, now: clock.monotonic()) {
-            return finishPrimary(request, .reject, PolicyMessages.lockedOut, reason: refusal.description)
+            return .decided(finishPrimary(request, .reject, PolicyMessages.lockedOut, reason: refusal.description))
         }
 
         var password = request.password
@@ -153,25 +205,26 @@ public final class PolicyEngine: Sendable {
             outcome = await primary.authenticate(primaryRequest(request, password: request.password))
         }
         if section.mode == .concat, factor == nil, case .accepted = outcome {
-            return finishPrimary(request, .reject, PolicyMessages.missingFactor, reason: "concat section and no factor after the password")
+            return .decided(finishPrimary(request, .reject, PolicyMessages.missingFactor, reason: "concat section and no factor after the password"))
         }
-        return await primaryDecided(outcome, request, factor: factor)
+        return afterPrimary(outcome, request, factor: factor)
     }
 
     // MARK: - The answer to a challenge
 
-    private func decide(_ continuation: LoginContinuation, answer: Password, request: LoginRequest) async -> Decision {
+    @inline(never)
+    private func resumeStep(_ continuation: LoginContinuation, answer: Password, request: LoginRequest) async -> Step {
         guard continuation.username == request.identity.raw else {
-            return finishSecondary(request, .reject, PolicyMessages.challengeMismatch, reason: "challenge answered for another user")
+            return .decided(finishSecondary(request, .reject, PolicyMessages.challengeMismatch, reason: "challenge answered for another user"))
         }
         switch continuation.stage {
         case .upstreamChallenge(let state):
             if let refusal = limiter.checkPrimary(user: request.identity.normalized, address: request.clientAddress, now: clock.monotonic()) {
-                return finishPrimary(request, .reject, PolicyMessages.lockedOut, reason: refusal.description)
+                return .decided(finishPrimary(request, .reject, PolicyMessages.lockedOut, reason: refusal.description))
             }
             var upstream = primaryRequest(request, password: answer)
             upstream.upstreamState = state
-            return await primaryDecided(await primary.authenticate(upstream), request, factor: nil)
+            return afterPrimary(await primary.authenticate(upstream), request, factor: nil)
 
         case .secondFactor(let menu):
             let accept = PrimaryAccept(
@@ -185,26 +238,26 @@ public final class PolicyEngine: Sendable {
                 case "sms": .sms
                 default: .auto
                 }
-                return await auth(request, after: accept, factor: factor, device: entry.device, continuation: continuation)
+                return .auth(AuthCall(accept: accept, factor: factor, device: entry.device, continuation: continuation))
             }
             guard let typed = FactorAnswer.parse(text) else {
-                return retryOrReject(continuation, request, reason: "the answer is no menu number, factor or passcode")
+                return .decided(retryOrReject(continuation, request, reason: "the answer is no menu number, factor or passcode"))
             }
             let devices = menu.map { DuoDevice(device: $0.device, capabilities: [$0.factor]) }
             switch Self.resolve(typed, devices: devices) {
             case .success(let (factor, device)):
-                return await auth(request, after: accept, factor: factor, device: device, continuation: continuation)
+                return .auth(AuthCall(accept: accept, factor: factor, device: device, continuation: continuation))
             case .failure(let message):
-                return retryOrReject(continuation, request, reason: message.text)
+                return .decided(retryOrReject(continuation, request, reason: message.text))
             }
 
         case .webPrompt(let applicationCookie):
-            return webPromptAnswer(continuation, applicationCookie: applicationCookie, answer: answer, request: request)
+            return .decided(webPromptAnswer(continuation, applicationCookie: applicationCookie, answer: answer, request: request))
 
         case .enrollment:
-            return finishSecondary(
+            return .decided(finishSecondary(
                 request, .reject, PolicyMessages.enrollThenLogInAgain, reason: "answer to an enrollment challenge",
-                dn: continuation.distinguishedName)
+                dn: continuation.distinguishedName))
         }
     }
 
@@ -217,28 +270,15 @@ public final class PolicyEngine: Sendable {
             forwardedAttributes: request.forwardedAttributes)
     }
 
-    @inline(never)
-    private func primaryDecided(_ outcome: PrimaryOutcome, _ request: LoginRequest, factor: FactorAnswer?) async -> Decision {
-        switch afterPrimary(outcome, request) {
-        case .decided(let decision):
-            return decision
-        case .secondFactor(let accept):
-            return await secondFactor(request, after: accept, factor: factor)
-        }
-    }
-
     /// What follows the primary's answer: a decision, or Duo for an accepted, non-exempt user.
-    private enum PrimaryStep {
-        case decided(Decision)
-        case secondFactor(PrimaryAccept)
-    }
-
     @inline(never)
-    private func afterPrimary(_ outcome: PrimaryOutcome, _ request: LoginRequest) -> PrimaryStep {
+    private func afterPrimary(_ outcome: PrimaryOutcome, _ request: LoginRequest, factor: FactorAnswer?) -> Step {
         switch outcome {
         case .accepted(let accept):
             emit(request, .primary, .allow, "Primary authentication succeeded", dn: accept.distinguishedName)
-            guard section.isExempt(request.identity, distinguishedName: accept.distinguishedName) else { return .secondFactor(accept) }
+            guard section.isExempt(request.identity, distinguishedName: accept.distinguishedName) else {
+                return .secondFactor(accept, factor: factor)
+            }
             return .decided(finishSecondary(
                 request, .accept(accept, withoutSecondFactor: true), PolicyMessages.exempt, reason: "exempt user",
                 dn: accept.distinguishedName))
@@ -264,29 +304,19 @@ public final class PolicyEngine: Sendable {
     }
 
     @inline(never)
-    private func secondFactor(_ request: LoginRequest, after accept: PrimaryAccept, factor: FactorAnswer?) async -> Decision {
+    private func preauth(_ request: LoginRequest, after accept: PrimaryAccept, factor: FactorAnswer?) async -> AfterPreauth {
         let preauth: DuoPreauthResult
         do {
             preauth = try await duo.preauth(username: request.identity.duoUsername, ipAddress: request.clientAddress)
         } catch {
-            return duoFailed(error, step: "preauth", request, after: accept)
+            return .decided(duoFailed(error, step: "preauth", request, after: accept))
         }
-        switch nextStep(preauth, request, after: accept, factor: factor) {
-        case .decided(let decision):
-            return decision
-        case .auth(let duoFactor, let device):
-            return await auth(request, after: accept, factor: duoFactor, device: device, continuation: nil)
-        }
+        return afterPreauth(preauth, request, after: accept, factor: factor)
     }
 
     /// What follows Duo's preauth answer: a decision, or an auth call with this factor and device.
-    private enum NextStep {
-        case decided(Decision)
-        case auth(DuoFactor, device: String)
-    }
-
     @inline(never)
-    private func nextStep(_ preauth: DuoPreauthResult, _ request: LoginRequest, after accept: PrimaryAccept, factor: FactorAnswer?) -> NextStep {
+    private func afterPreauth(_ preauth: DuoPreauthResult, _ request: LoginRequest, after accept: PrimaryAccept, factor: FactorAnswer?) -> AfterPreauth {
         let devices: [DuoDevice]
         switch preauth {
         case .allow(let message):
@@ -308,7 +338,7 @@ public final class PolicyEngine: Sendable {
         if let factor {
             switch Self.resolve(factor, devices: devices) {
             case .success(let (duoFactor, device)):
-                return .auth(duoFactor, device: device)
+                return .auth(AuthCall(accept: accept, factor: duoFactor, device: device))
             case .failure(let message):
                 return .decided(finishSecondary(request, .reject, message.text, reason: message.text, dn: accept.distinguishedName))
             }
@@ -320,10 +350,10 @@ public final class PolicyEngine: Sendable {
             return .decided(webPromptChallenge(request, after: accept, webPrompt))
         }
         switch section.factors[0] {
-        case .auto: return .auth(.auto, device: "auto")
-        case .push: return .auth(.push, device: "auto")
-        case .phone: return .auth(.phone, device: "auto")
-        case .sms: return .auth(.sms, device: "auto")
+        case .auto: return .auth(AuthCall(accept: accept, factor: .auto, device: "auto"))
+        case .push: return .auth(AuthCall(accept: accept, factor: .push, device: "auto"))
+        case .phone: return .auth(AuthCall(accept: accept, factor: .phone, device: "auto"))
+        case .sms: return .auth(AuthCall(accept: accept, factor: .sms, device: "auto"))
         case .passcode: return .decided(challenge(request, after: accept, menu: []))
         }
     }
@@ -420,20 +450,17 @@ public final class PolicyEngine: Sendable {
         return .challenge(.init(prompt: text, continuation: continuation, attributes: []))
     }
 
-    /// The Duo auth call. `continuation` is set when this answers a challenge: a wrong passcode
-    /// or an SMS batch then asks again while answers are left.
+    /// The Duo auth call.
     @inline(never)
-    private func auth(
-        _ request: LoginRequest, after accept: PrimaryAccept, factor: DuoFactor, device: String, continuation: LoginContinuation?
-    ) async -> Decision {
-        if let refused = pushRefused(request, factor: factor) { return refused }
+    private func auth(_ request: LoginRequest, _ call: AuthCall) async -> Decision {
+        if let refused = pushRefused(request, factor: call.factor) { return refused }
         let result: DuoAuthResult
         do {
-            result = try await duo.auth(authRequest(request, factor: factor, device: device))
+            result = try await duo.auth(authRequest(request, factor: call.factor, device: call.device))
         } catch {
-            return duoFailed(error, step: "auth", request, after: accept, factor: factor)
+            return duoFailed(error, step: "auth", request, after: call.accept, factor: call.factor)
         }
-        return authDecided(result, request, after: accept, factor: factor, continuation: continuation)
+        return authDecided(result, request, after: call.accept, factor: call.factor, continuation: call.continuation)
     }
 
     /// `max_pushes_per_user`: the refusal of a push (or call) over the user's limit.
