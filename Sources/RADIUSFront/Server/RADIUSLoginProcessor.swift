@@ -79,7 +79,17 @@ public final class RADIUSLoginProcessor: Sendable {
         if let continuation = started.continuation {
             decision = await engine.resume(continuation, answer: started.request.password, request: started.request)
         } else {
-            (decision, joined) = await decideNew(started.request, section: started.section, login: login)
+            // A login without State may join an identical one in progress (``PendingLogins``).
+            // Joined, led or alone, the engine is called from this frame, with no other above it.
+            switch await join(started, login: login) {
+            case .joined(let shared):
+                (decision, joined) = (shared, true)
+            case .alone:
+                decision = await engine.authenticate(started.request)
+            case .lead(let lead):
+                decision = await engine.authenticate(started.request)
+                finishLead(lead, decision)
+            }
         }
         return finish(login, decision, started, joined: joined)
     }
@@ -166,41 +176,49 @@ public final class RADIUSLoginProcessor: Sendable {
     /// Logins waiting on an identical one's decision (``PendingLogins``), for metrics and tests.
     public var loginsWaitingOnAnother: Int { pending.withLock { $0.followers } }
 
-    /// Decides a login without State, joining an identical one in progress when the section
-    /// allows it (``PendingLogins``). Only a login with the user's address can join or be joined.
-    @inline(never)
-    private func decideNew(
-        _ request: LoginRequest, section sectionIndex: Int, login: RADIUSRequestGate.PendingLogin
-    ) async -> (Decision, joined: Bool) {
-        let engine = sections[sectionIndex].engine
-        guard let (key, window) = pendingKey(request, section: sectionIndex, login: login) else {
-            return (await engine.authenticate(request), false)
-        }
-        let (role, shared) = await join(key, window: window)
-        if role == .joined, let shared { return (shared, true) }
-        let decision = await engine.authenticate(request)
-        if case .lead(let leader) = role { finishLead(key, leader: leader, decision) }
-        return (decision, false)
+    /// How a login without State goes on: with the decision of an identical login it joined, as
+    /// the lead of the logins that join it, or alone.
+    private enum Joining {
+        case joined(Decision)
+        case lead(Lead)
+        case alone
     }
 
-    /// Joins an identical login in progress (and waits for its decision), or takes the lead.
+    /// The login others may join. A class: the frame that waits for the engine holds a reference.
+    private final class Lead: Sendable {
+        let key: PendingLogins<Waiter>.Key
+        let leader: UInt64
+
+        init(key: PendingLogins<Waiter>.Key, leader: UInt64) {
+            self.key = key
+            self.leader = leader
+        }
+    }
+
+    /// Joins an identical login in progress (and waits for its decision), or takes the lead, when
+    /// the section allows it. Only a login with the user's address can join or be joined.
     @inline(never)
-    private func join(_ key: PendingLogins<Waiter>.Key, window: Duration) async -> (PendingLogins<Waiter>.Begin, Decision?) {
+    private func join(_ started: Started, login: RADIUSRequestGate.PendingLogin) async -> Joining {
+        guard let (key, window) = pendingKey(started.request, section: started.section, login: login) else { return .alone }
         let now = clock()
         var role = PendingLogins<Waiter>.Begin.alone
         let shared: Decision? = await withCheckedContinuation { continuation in
             role = pending.withLock { $0.begin(key, waiter: continuation, window: window, now: now) }
             if role != .joined { continuation.resume(returning: nil) }
         }
-        return (role, shared)
+        switch role {
+        case .joined: return shared.map { .joined($0) } ?? .alone
+        case .lead(let leader): return .lead(Lead(key: key, leader: leader))
+        case .alone: return .alone
+        }
     }
 
     /// Hands the leader's decision to the logins that joined it (a challenge is not shared: its
     /// State is single use, so they go on alone).
     @inline(never)
-    private func finishLead(_ key: PendingLogins<Waiter>.Key, leader: UInt64, _ decision: Decision) {
+    private func finishLead(_ lead: Lead, _ decision: Decision) {
         let share: Decision? = if case .challenge = decision { nil } else { decision }
-        for waiter in pending.withLock({ $0.finish(key, leader: leader) }) { waiter.resume(returning: share) }
+        for waiter in pending.withLock({ $0.finish(lead.key, leader: lead.leader) }) { waiter.resume(returning: share) }
     }
 
     /// What identifies a login others may join, and the section's window; nil when the section does
