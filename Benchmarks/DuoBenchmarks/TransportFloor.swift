@@ -98,30 +98,14 @@ func asyncHTTPClientExchangesPerSecond(port: Int, caPEM: String, concurrency: In
     prepared.body = .byteBuffer(body)
     let request = prepared
 
-    let clock = ContinuousClock()
-    let started = clock.now
-    let deadline = clock.now + .seconds(seconds)
-    let total = try await withThrowingTaskGroup(of: Int.self) { group in
-        for _ in 0..<concurrency {
-            group.addTask {
-                var count = 0
-                while clock.now < deadline {
-                    let response = try await client.execute(
-                        request: request, delegate: ResponseAccumulator(request: request, maxBodySize: 1 << 20),
-                        deadline: .now() + .seconds(30)).futureResult.get()
-                    precondition(response.status == .ok)
-                    count += 1
-                }
-                return count
-            }
-        }
-        var total = 0
-        for try await count in group { total += count }
-        return total
+    let (perSecond, _) = try await closedLoop(concurrency: concurrency, seconds: seconds) {
+        let response = try await client.execute(
+            request: request, delegate: ResponseAccumulator(request: request, maxBodySize: 1 << 20),
+            deadline: .now() + .seconds(30)).futureResult.get()
+        precondition(response.status == .ok)
     }
-    let elapsed = clock.now - started
     try await client.shutdown()
-    return Double(total) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+    return perSecond
 }
 
 /// Closed-loop POSTs on `concurrency` connections for `seconds`; returns the exchanges completed.
@@ -154,8 +138,7 @@ func rawExchangesPerSecond(group: any EventLoopGroup, port: Int, caPEM: String, 
     }
     var total = 0
     for future in done { total += try await future.get() }
-    let elapsed = clock.now - started
-    return Double(total) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+    return Double(total) / inSeconds(clock.now - started)
 }
 
 private final class RawLoop: ChannelInboundHandler {

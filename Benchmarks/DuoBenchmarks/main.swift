@@ -45,30 +45,13 @@ func processCPUSeconds() -> Double {
 /// shared machine.
 func loginsPerSecond(_ client: DuoClient) async throws -> (perSecond: Double, logins: Int, cpuMicroseconds: Double) {
     let cpuBefore = processCPUSeconds()
-    let clock = ContinuousClock()
-    let deadline = clock.now + .seconds(seconds)
-    let started = clock.now
-    let logins = try await withThrowingTaskGroup(of: Int.self) { group in
-        for _ in 0..<concurrency {
-            group.addTask {
-                var count = 0
-                while clock.now < deadline {
-                    guard case .auth = try await client.preauth(username: "bench", ipAddress: "192.0.2.7") else { fatalError("preauth") }
-                    guard case .allow = try await client.auth(DuoAuthRequest(username: "bench", factor: .passcode("123456"))) else {
-                        fatalError("auth")
-                    }
-                    count += 1
-                }
-                return count
-            }
+    let (perSecond, logins) = try await closedLoop(concurrency: concurrency, seconds: seconds) {
+        guard case .auth = try await client.preauth(username: "bench", ipAddress: "192.0.2.7") else { fatalError("preauth") }
+        guard case .allow = try await client.auth(DuoAuthRequest(username: "bench", factor: .passcode("123456"))) else {
+            fatalError("auth")
         }
-        var total = 0
-        for try await count in group { total += count }
-        return total
     }
-    let elapsed = clock.now - started
-    let cpu = (processCPUSeconds() - cpuBefore) * 1e6 / Double(max(logins, 1))
-    return (Double(logins) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18), logins, cpu)
+    return (perSecond, logins, (processCPUSeconds() - cpuBefore) * 1e6 / Double(max(logins, 1)))
 }
 
 if floorOnly {
