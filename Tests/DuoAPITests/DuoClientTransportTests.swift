@@ -62,19 +62,27 @@ import Testing
         }
     }
 
+    /// The failure of a call that must fail; nil, with an issue recorded, when it succeeded.
+    static func failure<T>(of what: String, _ call: () async throws -> T) async -> DuoFailure? {
+        do {
+            _ = try await call()
+            Issue.record("\(what) succeeded")
+            return nil
+        } catch {
+            #expect(error is DuoFailure, "\(what): \(error)")
+            return error as? DuoFailure
+        }
+    }
+
     @Test(.timeLimit(.minutes(1)))
     func nothingListeningIsConnectionRefusedAndFailOpenEligible() async throws {
         let port = try FreePort.tcp()
         let client = try Self.client(port: port)
         defer { Task { try? await client.shutdown() } }
-        do {
-            _ = try await client.preauth(username: "alice")
-            Issue.record("preauth succeeded against nothing")
-        } catch {
-            #expect(error.kind == .connectionRefused, "\(error)")
-            #expect(error.failmodeClass == .unavailable)
-            #expect(error.diagnostic.contains("127.0.0.1:\(port)"))
-        }
+        let error = try #require(await Self.failure(of: "preauth against nothing") { try await client.preauth(username: "alice") })
+        #expect(error.kind == .connectionRefused, "\(error)")
+        #expect(error.failmodeClass == .unavailable)
+        #expect(error.diagnostic.contains("127.0.0.1:\(port)"))
     }
 
     @Test(.timeLimit(.minutes(1)))
@@ -85,13 +93,9 @@ import Testing
         defer { Task { try? await client.shutdown() } }
         let clock = ContinuousClock()
         let started = clock.now
-        do {
-            _ = try await client.check()
-            Issue.record("check succeeded against a silent server")
-        } catch {
-            #expect(error.kind == .timeout, "\(error)")
-            #expect(error.failmodeClass == .unavailable)
-        }
+        let error = try #require(await Self.failure(of: "check against a silent server") { try await client.check() })
+        #expect(error.kind == .timeout, "\(error)")
+        #expect(error.failmodeClass == .unavailable)
         #expect(clock.now - started < .seconds(10))
     }
 
@@ -103,13 +107,9 @@ import Testing
         // into a timeout.
         let client = try Self.client(port: server.localAddress!.port!, apiTimeout: .seconds(30))
         defer { Task { try? await client.shutdown() } }
-        do {
-            _ = try await client.ping()
-            Issue.record("ping succeeded")
-        } catch {
-            #expect([DuoFailure.Kind.connectionReset, .transport].contains(error.kind), "\(error)")
-            #expect(error.failmodeClass == .unavailable)
-        }
+        let error = try #require(await Self.failure(of: "ping to a server that closes on the request") { try await client.ping() })
+        #expect([DuoFailure.Kind.connectionReset, .transport].contains(error.kind), "\(error)")
+        #expect(error.failmodeClass == .unavailable)
     }
 
     /// The deadline covers the whole answer: a head followed by a body that stops half-way is a
@@ -123,12 +123,8 @@ import Testing
         defer { Task { try? await client.shutdown() } }
         let clock = ContinuousClock()
         let started = clock.now
-        do {
-            _ = try await client.preauth(username: "alice")
-            Issue.record("preauth succeeded on half an answer")
-        } catch {
-            #expect(error.kind == .timeout, "\(error)")
-        }
+        let error = try #require(await Self.failure(of: "preauth on half an answer") { try await client.preauth(username: "alice") })
+        #expect(error.kind == .timeout, "\(error)")
         #expect(clock.now - started < .seconds(10))
     }
 
@@ -144,15 +140,11 @@ import Testing
         defer { server.close(promise: nil) }
         let client = try Self.client(port: server.localAddress!.port!, apiTimeout: .seconds(30))
         defer { Task { try? await client.shutdown() } }
-        do {
-            _ = try await client.preauth(username: "alice")
-            Issue.record("preauth succeeded on an oversized answer")
-        } catch {
-            #expect(error.kind == .unreadableBody, "\(error)")
-            #expect(error.failmodeClass == .refused)
-            #expect(!error.countsAgainstCircuit)
-            #expect(error.diagnostic.contains("127.0.0.1:\(server.localAddress!.port!)"), "\(error.diagnostic)")
-        }
+        let error = try #require(await Self.failure(of: "preauth on an oversized answer") { try await client.preauth(username: "alice") })
+        #expect(error.kind == .unreadableBody, "\(error)")
+        #expect(error.failmodeClass == .refused)
+        #expect(!error.countsAgainstCircuit)
+        #expect(error.diagnostic.contains("127.0.0.1:\(server.localAddress!.port!)"), "\(error.diagnostic)")
     }
 
     @Test(.timeLimit(.minutes(1)))
@@ -161,12 +153,8 @@ import Testing
         defer { server.close(promise: nil) }
         let client = try Self.client(port: server.localAddress!.port!, useTLS: true)
         defer { Task { try? await client.shutdown() } }
-        do {
-            _ = try await client.ping()
-            Issue.record("ping succeeded")
-        } catch {
-            #expect(error.failmodeClass == .unavailable, "\(error)")
-        }
+        let error = try #require(await Self.failure(of: "ping over TLS to a server without TLS") { try await client.ping() })
+        #expect(error.failmodeClass == .unavailable, "\(error)")
     }
 
     @Test(.timeLimit(.minutes(1)))
@@ -192,12 +180,8 @@ import Testing
         #expect(opened.count == 1)
         #expect(opened.first?.metadata["api_host"] == "127.0.0.1")
         #expect(opened.first?.metadata["consecutive_failures"] == "3")
-        do {
-            _ = try await client.preauth(username: "alice")
-            Issue.record("a call went through an open circuit")
-        } catch {
-            #expect(error.kind == .circuitOpen)
-            #expect(error.failmodeClass == .unavailable)
-        }
+        let error = try #require(await Self.failure(of: "a call through an open circuit") { try await client.preauth(username: "alice") })
+        #expect(error.kind == .circuitOpen)
+        #expect(error.failmodeClass == .unavailable)
     }
 }
