@@ -127,6 +127,41 @@ import Testing
         }
     }
 
+    /// Once Duo took the push, a failed poll (a 5xx, a reset long-poll connection) is asked
+    /// again: handed to failmode, `safe` would let in a login whose push the user may deny.
+    @Test(.timeLimit(.minutes(1)), arguments: [
+        ("slow", DuoSimFault.status(503, path: "/auth/v2/auth_status"), true),
+        ("bob", DuoSimFault.down(path: "/auth/v2/auth_status"), false),
+    ])
+    func aPollThatFailsAfterThePushWasSentIsAskedAgain(_ user: String, _ fault: DuoSimFault, _ approves: Bool) async throws {
+        // A long pause: the fault must be cleared before the retries run out, on a loaded machine too.
+        try await Self.withClient(configure: { $0.pollRetryPause = .seconds(2) }) { client, server in
+            server.setFault(fault)
+            async let result = client.auth(DuoAuthRequest(username: user, factor: .push))
+            try await Wait.until("a poll met the fault", timeout: .seconds(30)) {
+                (server.stats().endpoints["/auth/v2/auth_status"]?.faults ?? 0) >= 1
+            }
+            server.clearFaults()
+            switch try await result {
+            case .allow: #expect(approves, "\(user)'s push was denied, and the login was allowed")
+            case .deny(_, let status): #expect(!approves, "\(user)'s push was approved, and the login was denied (\(status))")
+            }
+            #expect((server.stats().endpoints["/auth/v2/auth_status"]?.requests ?? 0) >= 2)
+        }
+    }
+
+    /// A poll that keeps failing is Duo's failure after all, for failmode to decide.
+    @Test(.timeLimit(.minutes(1)))
+    func aPollThatKeepsFailingIsAFailure() async throws {
+        try await Self.withClient(configure: { $0.pollRetryPause = .milliseconds(50) }) { client, server in
+            server.setFault(.status(503, path: "/auth/v2/auth_status"))
+            let failure = await Self.failure { _ = try await client.auth(DuoAuthRequest(username: "slow", factor: .push)) }
+            #expect(failure?.kind == .serverError, "\(String(describing: failure))")
+            #expect(failure?.failmodeClass == .unavailable)
+            #expect(server.stats().endpoints["/auth/v2/auth_status"]?.faults == client.configuration.pollRetries + 1)
+        }
+    }
+
     @Test(.timeLimit(.minutes(1)))
     func signatureVersionTwoIsAcceptedToo() async throws {
         try await Self.withClient(configure: { $0.signatureVersion = .v2; $0.signatureDigest = .sha1 }) { client, _ in

@@ -139,6 +139,11 @@ public final class DuoClient: Sendable {
     /// `POST /auth/v2/auth` (with `async=1` for push, phone and auto), then `GET /auth/v2/auth_status`
     /// until the user answered or `authTimeout` ran out. A user who never answers is a `.deny` with
     /// status `timeout`: Duo itself answered, so failmode does not apply.
+    ///
+    /// Once Duo has taken the request (a transaction ID), the user is being asked. A poll that
+    /// fails on the way (a reset long-poll connection, a 5xx) is asked again, up to
+    /// `pollRetries` times in a row within the deadline, before the failure goes to failmode:
+    /// with `failmode=safe` it would let in a login whose push the user may be denying.
     public func auth(_ request: DuoAuthRequest) async throws(DuoFailure) -> DuoAuthResult {
         let clock = ContinuousClock()
         let deadline = clock.now + configuration.authTimeout
@@ -147,6 +152,7 @@ public final class DuoClient: Sendable {
         let answer = try await call(.POST, "/auth/v2/auth", request.parameters)
         var progress = try DuoResponseDecoder.auth(status: answer.status, body: answer.body)
         var txid = ""
+        var pollFailures = 0
         while true {
             switch progress {
             case .done(let result):
@@ -162,20 +168,35 @@ public final class DuoClient: Sendable {
             let started = clock.now
             // A long-poll lasts until the user answers: its deadline is the authentication's,
             // not api_timeout's, and running out of it is the user's timeout, not a Duo failure.
-            let status: Answer
             do {
-                status = try await call(.GET, "/auth/v2/auth_status", ["txid": txid],
-                                        longPoll: max(configuration.apiTimeout, deadline - clock.now))
+                let status = try await call(.GET, "/auth/v2/auth_status", ["txid": txid],
+                                            longPoll: max(configuration.apiTimeout, deadline - clock.now))
+                progress = try DuoResponseDecoder.auth(status: status.status, body: status.body, endpoint: "/auth/v2/auth_status")
+                pollFailures = 0
             } catch where error.kind == .timeout && clock.now >= deadline {
                 return timedOut
+            } catch where pollFailures < configuration.pollRetries && error.failmodeClass == .unavailable
+                && error.kind != .circuitOpen && clock.now + configuration.pollRetryPause < deadline
+            {
+                pollFailures += 1
+                pollFailed(error, txid: txid, attempt: pollFailures)
+                try? await Task.sleep(for: configuration.pollRetryPause)
+                continue
             }
-            progress = try DuoResponseDecoder.auth(status: status.status, body: status.body, endpoint: "/auth/v2/auth_status")
             // Duo long-polls auth_status; a server that answers "waiting" at once is not asked
             // again sooner than every 500 ms.
             if case .waiting = progress, clock.now - started < .milliseconds(500) {
                 try? await Task.sleep(until: started + .milliseconds(500), clock: clock)
             }
         }
+    }
+
+    @inline(never)
+    private func pollFailed(_ failure: DuoFailure, txid: String, attempt: Int) {
+        logger.notice("Duo's auth_status failed while the user is being asked; polling the transaction again", metadata: [
+            "api_host": "\(configuration.apiHost)", "txid": "\(txid)", "attempt": "\(attempt)",
+            "failure": "\(failure.kind)", "diagnostic": "\(failure.diagnostic)",
+        ])
     }
 
     // MARK: Transport

@@ -35,6 +35,11 @@ public struct DuoClientConfiguration: Sendable {
     /// a 4xx failure.
     public var rateLimitRetries: Int
     public var initialBackoff: Duration
+    /// How often a failed `auth_status` poll is asked again in a row, once Duo has taken the
+    /// authentication (the user is being asked), before the failure goes to failmode; and the
+    /// pause before each.
+    public var pollRetries: Int
+    public var pollRetryPause: Duration
     public var userAgent: String
     /// Keep-alive connections for `ping`, `check`, `preauth` and `auth`: calls beyond it wait for
     /// a free connection.
@@ -62,6 +67,8 @@ public struct DuoClientConfiguration: Sendable {
         circuitBreaker: DuoCircuitBreaker.Configuration = .init(),
         rateLimitRetries: Int = 4,
         initialBackoff: Duration = .seconds(1),
+        pollRetries: Int = 3,
+        pollRetryPause: Duration = .milliseconds(500),
         userAgent: String = "twofold",
         connectionLimit: Int = 64,
         statusConnectionLimit: Int = 16_384
@@ -81,6 +88,8 @@ public struct DuoClientConfiguration: Sendable {
         self.circuitBreaker = circuitBreaker
         self.rateLimitRetries = rateLimitRetries
         self.initialBackoff = initialBackoff
+        self.pollRetries = pollRetries
+        self.pollRetryPause = pollRetryPause
         self.userAgent = userAgent
         self.connectionLimit = connectionLimit
         self.statusConnectionLimit = statusConnectionLimit
