@@ -108,8 +108,7 @@ public final class PolicyEngine: Sendable {
 
     /// What a login does next. Each async step returns this instead of calling the next step, so
     /// that its frame is gone before the next wait: a login waiting for a push holds ``run`` and
-    /// ``auth`` (and the Duo client's frames), not every step that led there. Straight-line, no
-    /// loop: in a loop around awaits, the compiler keeps every local of the body in the frame.
+    /// ``auth`` (and the Duo client's frames), not every step that led there.
     private enum Step {
         case decided(Decision)
         /// Duo preauth for a user whose primary accepted (or a duo-only section), then a factor:
@@ -141,6 +140,8 @@ public final class PolicyEngine: Sendable {
         }
     }
 
+    /// Takes a login from its first step to its decision. Straight-line, no loop: in a loop around
+    /// awaits, the compiler keeps every local of the body in the frame (measured: 1,488 bytes).
     @inline(never)
     private func run(from first: Step, _ request: LoginRequest) async -> Decision {
         let next: AfterPreauth
