@@ -11,7 +11,7 @@ import NIOSSL
 //
 // - `CannedDuoServer`: an HTTP/1.1 server over TLS that answers every request with fixed bytes, one
 //   write per answer: the cheapest Duo a client can talk to.
-// - `asyncHTTPClientExchangesPerSecond`: AsyncHTTPClient configured as `DuoClient` configures it,
+// - `asyncHTTPClientExchangesPerSecond`: AsyncHTTPClient configured by `DuoClient.httpConfiguration`,
 //   sending one prepared POST again and again (no signing, no JSON): the cheapest client it can be.
 // - `rawExchangesPerSecond`: a client of swift-nio's own handlers (TLS, HTTP/1.1 codec) that sends
 //   the POST of a Duo call in one write and waits for the answer, on `concurrency` connections: the
@@ -79,21 +79,12 @@ private func duoLikePOST() -> (headers: HTTPHeaders, body: ByteBuffer) {
     return (headers, body)
 }
 
-/// Closed-loop POSTs through AsyncHTTPClient's future API (the one `DuoClient` uses) on
-/// `concurrency` tasks for `seconds`; returns the exchanges per second.
-func asyncHTTPClientExchangesPerSecond(port: Int, caPEM: String, concurrency: Int, seconds: Int) async throws -> Double {
-    var configuration = HTTPClient.Configuration()
-    var tls = TLSConfiguration.makeClientConfiguration()
-    tls.minimumTLSVersion = .tlsv12
-    tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(caPEM.utf8)))
-    configuration.tlsConfiguration = tls
-    configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
-    configuration.timeout = .init(connect: .seconds(5), read: nil)
-    configuration.tracing.tracer = nil
-    configuration.httpVersion = .http1Only
-    let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+/// Closed-loop POSTs through AsyncHTTPClient's future API (the one `DuoClient` uses), configured
+/// as `duo` configures it, on `concurrency` tasks for `seconds`; returns the exchanges per second.
+func asyncHTTPClientExchangesPerSecond(_ duo: DuoClientConfiguration, concurrency: Int, seconds: Int) async throws -> Double {
+    let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: try DuoClient.httpConfiguration(duo))
     let (headers, body) = duoLikePOST()
-    var prepared = try HTTPClient.Request(url: "https://127.0.0.1:\(port)/auth/v2/auth", method: .POST, headers: headers)
+    var prepared = try HTTPClient.Request(url: "https://127.0.0.1:\(duo.apiPort)/auth/v2/auth", method: .POST, headers: headers)
     prepared.headers.remove(name: "Content-Length")
     prepared.body = .byteBuffer(body)
     let request = prepared

@@ -59,15 +59,16 @@ if floorOnly {
     let canned = try await CannedDuoServer.start(group: group)
     let port = canned.channel.localAddress?.port ?? 0
     print("duo transport floor: a server of fixed answers over TLS on 127.0.0.1:\(port), \(ProcessInfo.processInfo.activeProcessorCount) cores, concurrency \(concurrency)")
-    let client = try DuoClient(configuration: DuoClientConfiguration(
+    let configuration = DuoClientConfiguration(
         integrationKey: ikey, secretKey: skey, apiHost: "127.0.0.1", apiPort: port,
-        trustRoots: .pem(canned.caPEM), apiTimeout: .seconds(30), authTimeout: .seconds(60)))
+        trustRoots: .pem(canned.caPEM), apiTimeout: .seconds(30), authTimeout: .seconds(60))
+    let client = try DuoClient(configuration: configuration)
     let duo = try await loginsPerSecond(client)
     print(String(format: "DuoClient (AsyncHTTPClient), preauth + auth: %6.0f logins per second, %4.0f µs of CPU each",
                  duo.perSecond, duo.cpuMicroseconds))
     try await client.shutdown()
     var cpuBefore = processCPUSeconds()
-    let bare = try await asyncHTTPClientExchangesPerSecond(port: port, caPEM: canned.caPEM, concurrency: concurrency, seconds: seconds)
+    let bare = try await asyncHTTPClientExchangesPerSecond(configuration, concurrency: concurrency, seconds: seconds)
     print(String(format: "AsyncHTTPClient, one prepared POST twice:    %6.0f logins per second, %4.0f µs of CPU each",
                  bare / 2, (processCPUSeconds() - cpuBefore) * 1e6 / (bare / 2 * Double(seconds))))
     cpuBefore = processCPUSeconds()

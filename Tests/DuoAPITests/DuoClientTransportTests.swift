@@ -74,6 +74,20 @@ import Testing
         }
     }
 
+    /// `http_ca_certs_file` text that holds no certificate is refused when the client is made,
+    /// saying which API host it was for, not at the first login.
+    @Test func caCertificatesThatAreNotPEMAreRefusedAtOnce() {
+        #expect {
+            _ = try DuoClient(configuration: DuoClientConfiguration(
+                integrationKey: "DIXXXXXXXXXXXXXXXXXX", secretKey: String(repeating: "s", count: 40),
+                apiHost: "api-test.duosecurity.com", trustRoots: .pem("-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n")))
+        } throws: { error in
+            guard let failure = error as? DuoFailure else { return false }
+            return failure.kind == .tls && failure.diagnostic.contains("api-test.duosecurity.com")
+                && failure.diagnostic.contains("not valid PEM")
+        }
+    }
+
     @Test(.timeLimit(.minutes(1)))
     func nothingListeningIsConnectionRefusedAndFailOpenEligible() async throws {
         let port = try FreePort.tcp()

@@ -54,6 +54,14 @@ public final class DuoClient: Sendable {
         circuitGauge.record(DuoCircuitBreaker.Status.closed.gaugeValue)
         self.metrics = DuoClientMetrics(apiHost: configuration.apiHost, factory: metricsFactory)
 
+        let httpConfiguration = try Self.httpConfiguration(configuration)
+        http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
+        statusPools = DuoStatusPools(configuration: httpConfiguration, limit: configuration.statusConnectionLimit)
+    }
+
+    /// The AsyncHTTPClient configuration of the short calls (the long-poll pools start from it),
+    /// also what the benchmarks measure AsyncHTTPClient with.
+    public static func httpConfiguration(_ configuration: DuoClientConfiguration) throws(DuoFailure) -> HTTPClient.Configuration {
         var httpConfiguration = HTTPClient.Configuration()
         if configuration.useTLS {
             var tls = TLSConfiguration.makeClientConfiguration()
@@ -90,8 +98,7 @@ public final class DuoClient: Sendable {
         // connections spreads them over the event loops (one HTTP/2 connection is one loop, one
         // core), and never waits for a stream behind long-polls.
         httpConfiguration.httpVersion = .http1Only
-        http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
-        statusPools = DuoStatusPools(configuration: httpConfiguration, limit: configuration.statusConnectionLimit)
+        return httpConfiguration
     }
 
     /// Closes the pooled connections. Call once, when the client is no longer used.

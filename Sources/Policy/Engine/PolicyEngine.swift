@@ -350,13 +350,15 @@ public final class PolicyEngine: Sendable {
         if section.mode == .iframe || section.mode == .duoOnly, let webPrompt = section.webPrompt {
             return .decided(webPromptChallenge(request, after: accept, webPrompt))
         }
+        let sectionFactor: DuoFactor
         switch section.factors[0] {
-        case .auto: return .auth(AuthCall(accept: accept, factor: .auto, device: "auto"))
-        case .push: return .auth(AuthCall(accept: accept, factor: .push, device: "auto"))
-        case .phone: return .auth(AuthCall(accept: accept, factor: .phone, device: "auto"))
-        case .sms: return .auth(AuthCall(accept: accept, factor: .sms, device: "auto"))
+        case .auto: sectionFactor = .auto
+        case .push: sectionFactor = .push
+        case .phone: sectionFactor = .phone
+        case .sms: sectionFactor = .sms
         case .passcode: return .decided(challenge(request, after: accept, menu: []))
         }
+        return .auth(AuthCall(accept: accept, factor: sectionFactor, device: "auto"))
     }
 
     @inline(never)
